@@ -113,8 +113,13 @@ struct xw_node {
 	__u32 info;
 };
 _Static_assert(sizeof(struct xw_node) == 8, "xw_node layout");
-#define XW_ROOT_V4 0u /* node index of the IPv4 root inside a slot */
-#define XW_ROOT_V6 1u /* node index of the IPv6 root inside a slot */
+/* Each family has XW_TREES trees (rules partitioned by how wide their address
+ * prefixes are, so wildcard-heavy rules are not copied across cuts of the other
+ * field). A packet walks all XW_TREES trees of its family; an unused tree is an
+ * empty leaf. Tree t of IPv4 has its root at node index XW_ROOT(0, t) of the
+ * slot, of IPv6 at XW_ROOT(1, t). */
+#define XW_TREES 4u
+#define XW_ROOT(v6, t) ((v6) * XW_TREES + (t))
 
 /* ---- compiled rule: what a leaf scan or side scan checks in full ---- */
 /* xw_crule.flags */
