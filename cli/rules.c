@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+/* fwctl's rule commands: add-rule, insert-rule, replace-rule, del-rule,
+ * flush-rules, policy (one edit path), list-rules, apply -f, save.
+ *
+ * An edit is one transaction: parse (before taking the lock), open the
+ * firewall under its lock, copy the committed ruleset, apply the command to
+ * the copy, commit (one atomic flip, then persist). -c stops before the commit.
+ * A failure at any step leaves the maps and the persisted file unchanged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fw.h"
+#include "rule_parse.h"
+#include "rule_print.h"
+#include "ruleset.h"
+
+#include "fwctl.h"
+#include "output.h"
+
+#define APPLY_INPUT_MAX (1ull << 30) /* bytes of a rule file apply -f reads, at most */
+
+static int fail_xw(const struct fwctl *c, int ret, const struct xw_err *err)
+{
+	if (err->msg[0])
+		return fw_fail(c, FW_EXIT_REJECTED, "%s", err->msg);
+	return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
+}
+
+static void warn_restore(const struct fwctl *c, const struct xw_fw *fw)
+{
+	if (xw_fw_needs_restore(fw))
+		fprintf(stderr,
+			"fwctl: %s: warning: the maps differ from the persisted ruleset; "
+			"showing the persisted one (the agent or the next edit restores it)\n",
+			c->cmd);
+}
+
+/* What an edit or apply prints: -c "ok", -e the handle; JSON always an object. */
+static int print_result(const struct fwctl *c, uint64_t generation, uint64_t handle,
+			const size_t *nrules)
+{
+	out_begin();
+	if (c->check) {
+		out_bool("check", NULL, true);
+		out_text("ok\n");
+	} else {
+		out_uint("generation", NULL, generation);
+	}
+	if (nrules)
+		out_uint("rules", NULL, *nrules);
+	if (c->echo && handle)
+		out_uint("handle", "handle %" PRIu64 "\n", handle);
+	return fw_done(c);
+}
+
+int cmd_edit(struct fwctl *c, int argc, char **argv)
+{
+	struct xw_err err = { .col = -1 };
+	struct xw_ruleset next;
+	struct xw_cmd cmd;
+	struct xw_fw *fw;
+	uint64_t handle = 0, generation;
+	int ret, status;
+
+	/* "insert-rule before HANDLE" without a RULE is a missing argument. */
+	if (strcmp(argv[0], "insert-rule") == 0 && strcmp(argv[1], "before") == 0 && argc < 4)
+		return fw_usage(c, "missing argument");
+
+	ret = xw_cmd_parse_argv(argc, argv, &cmd, &err);
+	if (ret)
+		return fail_xw(c, ret, &err);
+
+	ret = xw_fw_open(&fw, &c->paths, c->check ? 0 : XW_FW_LOCK);
+	if (ret)
+		return fw_open_fail(c, ret);
+
+	xw_ruleset_init(&next);
+	ret = xw_ruleset_copy(&next, xw_fw_ruleset(fw));
+	if (ret) {
+		status = fw_fail(c, FW_EXIT_REJECTED, "copying the ruleset: %s", strerror(-ret));
+		goto out_close_fw;
+	}
+	ret = xw_ruleset_apply_cmd(&next, &cmd, &handle, &err);
+	if (ret) {
+		status = fail_xw(c, ret, &err);
+		goto out_free_next;
+	}
+	if (!c->check) {
+		ret = xw_fw_commit(fw, &next, &err);
+		if (ret) {
+			status = fail_xw(c, ret, &err);
+			goto out_free_next;
+		}
+	}
+	generation = next.generation;
+	xw_ruleset_free(&next);
+	xw_fw_close(fw); /* release the lock before printing to a slow reader */
+	return print_result(c, generation, handle, NULL);
+
+out_free_next:
+	xw_ruleset_free(&next);
+out_close_fw:
+	xw_fw_close(fw);
+	return status;
+}
+
+static unsigned digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static unsigned max_u(unsigned a, unsigned b)
+{
+	return a > b ? a : b;
+}
+
+int cmd_list_rules(struct fwctl *c, int argc, char **argv)
+{
+	char hfmt[32], pfmt[32], bfmt[32], text[XW_RULE_TEXT_MAX];
+	unsigned wh = 6, wp = 7, wb = 5;
+	const struct xw_ruleset *rs;
+	struct xw_counter *ctr;
+	struct xw_fw *fw;
+	int ret, status;
+
+	(void)argc;
+	(void)argv;
+	ret = xw_fw_open(&fw, &c->paths, 0);
+	if (ret)
+		return fw_open_fail(c, ret);
+	warn_restore(c, fw);
+	rs = xw_fw_ruleset(fw);
+
+	/* Read every counter first: one per-CPU lookup per rule, and the widths. */
+	ctr = calloc(rs->n ? rs->n : 1, sizeof(*ctr));
+	if (!ctr) {
+		status = fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(ENOMEM));
+		goto out_close_fw;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct xw_entry *e = &rs->v[i];
+
+		if (e->rid != XW_RID_NONE) {
+			ret = xw_fw_rule_counter(fw, e->rid, &ctr[i]);
+			if (ret) {
+				status = fw_fail(c, FW_EXIT_REJECTED,
+						 "reading the counter of handle %" PRIu64 ": %s",
+						 e->rule.handle, strerror(-ret));
+				goto out_free_ctr;
+			}
+		}
+		wh = max_u(wh, digits(e->rule.handle));
+		wp = max_u(wp, digits(ctr[i].packets));
+		wb = max_u(wb, digits(ctr[i].bytes));
+	}
+	snprintf(hfmt, sizeof(hfmt), "%%%u" PRIu64 "  ", wh);
+	snprintf(pfmt, sizeof(pfmt), "%%%u" PRIu64 "  ", wp);
+	snprintf(bfmt, sizeof(bfmt), "%%%u" PRIu64 "  ", wb);
+
+	out_begin();
+	out_str("policy", "policy %s", xw_action_name(rs->policy));
+	out_uint("generation", ", generation %" PRIu64, rs->generation);
+	out_uint(NULL, ", %" PRIu64 " rules\n", rs->n);
+	if (rs->n)
+		out_text("%*s  %*s  %*s  %s\n", (int)wh, "handle", (int)wp, "packets", (int)wb,
+			 "bytes", "rule");
+	out_arr_begin("rules");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct xw_entry *e = &rs->v[i];
+
+		if (xw_rule_format(&e->rule, text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "<unprintable rule>");
+		/* Text: handle packets bytes rule (the rule last, it has no width);
+		 * JSON: handle rule packets bytes, as design.md shows it. */
+		out_obj_begin(NULL);
+		out_uint("handle", hfmt, e->rule.handle);
+		out_uint(NULL, pfmt, ctr[i].packets);
+		out_uint(NULL, bfmt, ctr[i].bytes);
+		out_str("rule", "%s\n", text);
+		out_uint("packets", NULL, ctr[i].packets);
+		out_uint("bytes", NULL, ctr[i].bytes);
+		out_obj_end();
+	}
+	out_arr_end();
+	free(ctr);
+	xw_fw_close(fw);
+	return fw_done(c);
+
+out_free_ctr:
+	free(ctr);
+out_close_fw:
+	xw_fw_close(fw);
+	return status;
+}
+
+/* The whole input in memory, so that a slow pipe is never read under the lock. */
+static int slurp(const char *path, char **buf, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t cap = 1 << 16, n = 0;
+	char *b;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	b = malloc(cap);
+	if (!b) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	for (;;) {
+		size_t r;
+
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= APPLY_INPUT_MAX) {
+				err = -EFBIG;
+				break;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f))
+				err = -(errno ? errno : EIO);
+			break;
+		}
+	}
+	if (err) {
+		free(b);
+		goto out_close;
+	}
+	*buf = b;
+	*len = n;
+out_close:
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+int cmd_apply(struct fwctl *c, int argc, char **argv)
+{
+	struct xw_err err = { .col = -1 };
+	struct xw_ruleset next;
+	const char *path;
+	struct xw_fw *fw;
+	uint64_t generation;
+	size_t len = 0, nrules;
+	char *buf = NULL;
+	FILE *f;
+	int ret, status;
+
+	(void)argc;
+	if (strcmp(argv[1], "-f") != 0)
+		return fw_usage(c, "expected -f FILE, got '%s'", argv[1]);
+	path = argv[2];
+
+	ret = slurp(path, &buf, &len);
+	if (ret == -EFBIG)
+		return fw_fail(c, FW_EXIT_REJECTED, "%s: larger than %llu bytes", path,
+			       APPLY_INPUT_MAX);
+	if (ret)
+		return fw_fail(c, FW_EXIT_REJECTED, "%s: %s", path, strerror(-ret));
+	f = fmemopen(buf, len, "r");
+	if (!f) {
+		status = fw_fail(c, FW_EXIT_REJECTED, "%s: %s", path, strerror(errno));
+		goto out_free_buf;
+	}
+
+	ret = xw_fw_open(&fw, &c->paths, c->check ? 0 : XW_FW_LOCK);
+	if (ret) {
+		status = fw_open_fail(c, ret);
+		goto out_close_f;
+	}
+	xw_ruleset_init(&next);
+	ret = xw_ruleset_read_file(xw_fw_ruleset(fw), f, &next, &err);
+	if (ret) {
+		if (err.msg[0])
+			status = fw_fail(c, FW_EXIT_REJECTED, "%s: %s", path, err.msg);
+		else
+			status = fw_fail(c, FW_EXIT_REJECTED, "%s: %s", path, strerror(-ret));
+		goto out_free_next;
+	}
+	if (!c->check) {
+		ret = xw_fw_commit(fw, &next, &err);
+		if (ret) {
+			status = fail_xw(c, ret, &err);
+			goto out_free_next;
+		}
+	}
+	generation = next.generation;
+	nrules = next.n;
+	xw_ruleset_free(&next);
+	xw_fw_close(fw);
+	fclose(f);
+	free(buf);
+	return print_result(c, generation, 0, &nrules);
+
+out_free_next:
+	xw_ruleset_free(&next);
+	xw_fw_close(fw);
+out_close_f:
+	fclose(f);
+out_free_buf:
+	free(buf);
+	return status;
+}
+
+/* save FILE: written next to FILE, synced, then renamed over it. */
+static int save_to_file(const struct xw_ruleset *rs, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto out_unlink;
+	}
+	err = xw_ruleset_write_file(rs, f);
+	if (!err && fflush(f) == EOF)
+		err = -errno;
+	if (!err && fsync(fileno(f)) < 0)
+		err = -errno;
+	if (fclose(f) == EOF && !err)
+		err = -errno;
+	if (err)
+		goto out_unlink;
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	return 0;
+
+out_unlink:
+	unlink(tmp);
+	return err;
+}
+
+/* save -j: the file's lines as a JSON array of strings. */
+static int save_json(const struct xw_ruleset *rs)
+{
+	char *text = NULL, *line, *nl;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
+	err = xw_ruleset_write_file(rs, f);
+	if (fclose(f) == EOF && !err)
+		err = -errno;
+	if (err) {
+		free(text);
+		return err;
+	}
+	out_begin();
+	out_arr_begin("lines");
+	for (line = text; line < text + len; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = text + len;
+		*nl = '\0';
+		out_str(NULL, NULL, line);
+	}
+	out_arr_end();
+	free(text);
+	return 0;
+}
+
+int cmd_save(struct fwctl *c, int argc, char **argv)
+{
+	const struct xw_ruleset *rs;
+	struct xw_fw *fw;
+	int ret;
+
+	ret = xw_fw_open(&fw, &c->paths, 0);
+	if (ret)
+		return fw_open_fail(c, ret);
+	warn_restore(c, fw);
+	rs = xw_fw_ruleset(fw);
+
+	if (argc > 1) {
+		ret = save_to_file(rs, argv[1]);
+		if (ret) {
+			xw_fw_close(fw);
+			return fw_fail(c, FW_EXIT_REJECTED, "%s: %s", argv[1], strerror(-ret));
+		}
+		out_begin();
+		out_str("file", NULL, argv[1]);
+		out_uint("generation", NULL, rs->generation);
+		out_uint("rules", NULL, rs->n);
+	} else if (out_is_json()) {
+		ret = save_json(rs);
+	} else {
+		out_begin();
+		ret = xw_ruleset_write_file(rs, stdout);
+	}
+	xw_fw_close(fw);
+	if (ret)
+		return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
+	return fw_done(c);
+}
