@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The classifier: the live generation's decision tree and side rules.
+ *
+ *   1. xw_active[0] names the live side slot; the side slot names the tree slot.
+ *   2. Walk each of the XW_TREES trees of the packet's family in that slot
+ *      (roots XW_ROOT(v6, t)), at most XW_TREE_DEPTH_MAX nodes each, to a leaf.
+ *   3. Scan each leaf's compiled rules (ascending prio), stopping at the first
+ *      accept/drop that matches or at a prio >= the best found; rids in the
+ *      side slot's tombstones are skipped.
+ *   4. Scan the side rules the same way: lowest prio wins.
+ *   5. 'count' rules that matched with a prio below the winner's are counted,
+ *      the first XW_COUNT_MAX of them.
+ *
+ * Per-packet work is XW_TREES walks of bounded depth and their leaves; never a walk over
+ * the ruleset. A leaf can in pathological sets hold thousands of rules, so
+ * both scans run in bpf_loop(), which the verifier inlines into a plain loop.
+ */
+#ifndef XW_BPF_CLASSIFY_H
+#define XW_BPF_CLASSIFY_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdpwall/xdpwall.h>
+
+#include "maps.h"
+
+#define XW_PRIO_NONE 0xffffffffu
+
+struct xw_counted {
+	__u32 prio;
+	__u32 rid;
+};
+
+/* Everything one classification needs; the bpf_loop() callbacks get a pointer
+ * to it. */
+struct xw_cls {
+	struct xw_key key;
+	__u32 leaf_at;    /* first xw_leaves index of the leaf */
+	__u32 side_slot;  /* the live side slot (an index: see xw_scan_one()) */
+	__u32 rules_base; /* tree slot * rule_cap */
+	__u32 best_prio;  /* XW_PRIO_NONE until a rule decided */
+	__u32 best_rid;
+	__u32 best_action;
+	__u32 ncnt;       /* valid entries of cnt[] */
+	struct xw_counted cnt[XW_COUNT_MAX]; /* the lowest-prio 'count' rules that matched */
+	__u32 iif_state;  /* 0: not looked up yet, 1: name known, 2: ifindex unknown */
+	char iif[XW_IFNAMSIZ];
+};
+
+/* The mask of the prefix bits of a len-bit prefix that fall into the word
+ * starting at bit off. */
+static __always_inline __u32 xw_word_mask(__u32 len, __u32 off)
+{
+	if (len <= off)
+		return 0;
+	if (len >= off + 32)
+		return 0xffffffffu;
+	return 0xffffffffu << (32 - (len - off));
+}
+
+/* The first len bits of the 128-bit value w[0..3] equal those of a[0..3]. */
+static __always_inline int xw_prefix_match(const __u32 *w, const __u32 *a, __u32 len)
+{
+	return (((w[0] ^ a[0]) & xw_word_mask(len, 0)) | ((w[1] ^ a[1]) & xw_word_mask(len, 32)) |
+		((w[2] ^ a[2]) & xw_word_mask(len, 64)) | ((w[3] ^ a[3]) & xw_word_mask(len, 96))) == 0;
+}
+
+static __always_inline int xw_iif_match(struct xw_cls *c, const struct xw_crule *r)
+{
+	int i;
+
+	if (c->iif_state == 0) {
+		struct xw_ifname *n = bpf_map_lookup_elem(&xw_ifnames, &c->key.ifindex);
+
+		c->iif_state = 2;
+		if (n) {
+			__builtin_memcpy(c->iif, n->name, XW_IFNAMSIZ);
+			c->iif_state = 1;
+		}
+	}
+	if (c->iif_state != 1)
+		return 0;
+	/* strncmp(r->iif, c->iif, XW_IFNAMSIZ) == 0 */
+#pragma unroll
+	for (i = 0; i < XW_IFNAMSIZ; i++) {
+		char a = r->iif[i];
+
+		if (a != c->iif[i])
+			return 0;
+		if (!a)
+			break;
+	}
+	return 1;
+}
+
+/* The predicate of lib/compile.h xw_crule_match(), on the packet key. */
+static __always_inline int xw_crule_match(struct xw_cls *c, const struct xw_crule *r)
+{
+	const struct xw_key *k = &c->key;
+	__u16 f = r->flags;
+
+	if ((f & XW_RF_V4) && (k->flags & XW_PKT_V6))
+		return 0;
+	if ((f & XW_RF_V6) && !(k->flags & XW_PKT_V6))
+		return 0;
+	if ((f & XW_RF_PROTO) && k->w[XW_DIM_PROTO] != r->proto)
+		return 0;
+	if (!xw_prefix_match(&k->w[XW_DIM_SADDR0], r->saddr, r->slen))
+		return 0;
+	if (!xw_prefix_match(&k->w[XW_DIM_DADDR0], r->daddr, r->dlen))
+		return 0;
+	if (f & XW_RF_L4) {
+		__u32 sp = k->w[XW_DIM_SPORT], dp = k->w[XW_DIM_DPORT];
+
+		if (!(k->flags & XW_PKT_L4))
+			return 0;
+		if (sp < r->sport_lo || sp > r->sport_hi || dp < r->dport_lo || dp > r->dport_hi)
+			return 0;
+		if ((k->tcp_flags & r->tcp_mask) != r->tcp_flags)
+			return 0;
+	}
+	if ((f & XW_RF_VLAN) && (!(k->flags & XW_PKT_VLAN) || k->vlan != r->vlan))
+		return 0;
+	if ((f & XW_RF_IIF) && !xw_iif_match(c, r))
+		return 0;
+	return 1;
+}
+
+/* Remember a matching 'count' rule: cnt[] keeps the XW_COUNT_MAX lowest prios
+ * seen, once each (a rule can sit in a leaf and in the side slot). */
+static __always_inline void xw_remember(struct xw_cls *c, __u32 prio, __u32 rid)
+{
+	__u32 i, n = c->ncnt, worst = 0;
+
+	for (i = 0; i < XW_COUNT_MAX; i++) {
+		if (i >= n)
+			break;
+		if (c->cnt[i].prio == prio)
+			return;
+		if (c->cnt[i].prio > c->cnt[worst].prio)
+			worst = i;
+	}
+	if (n < XW_COUNT_MAX) {
+		worst = n;
+		c->ncnt = n + 1;
+	} else if (prio > c->cnt[worst].prio) {
+		return;
+	}
+	worst &= XW_COUNT_MAX - 1;
+	c->cnt[worst].prio = prio;
+	c->cnt[worst].rid = rid;
+}
+
+/*
+ * Match rule r (prio below the best so far, not tombstoned) and take its
+ * action. Returns 1 when the scan of r's list can stop.
+ *
+ * A global function: the verifier checks it once, not once per path through
+ * the parser and per bpf_loop() call site; inlined, the program failed with
+ * "BPF program is too large. Processed 1000001 insn".
+ */
+__noinline long xw_consider(struct xw_cls *c, const struct xw_crule *r)
+{
+	__u8 action;
+
+	if (!c || !r)
+		return 1;
+	if (!xw_crule_match(c, r))
+		return 0;
+	action = r->action;
+	if (action == XW_ACT_ACCEPT || action == XW_ACT_DROP) {
+		c->best_prio = r->prio;
+		c->best_rid = r->rid & (XW_MAX_RULES - 1);
+		c->best_action = action;
+		return 1; /* every later rule of this list has a higher prio */
+	}
+	if (action == XW_ACT_COUNT)
+		xw_remember(c, r->prio, r->rid & (XW_MAX_RULES - 1));
+	return 0; /* count, or an action this program does not know: go on */
+}
+
+/* The cheap tests before the call: prio and tombstone. */
+static __always_inline long xw_scan_one(struct xw_cls *c, const struct xw_crule *r)
+{
+	__u32 rid = r->rid & (XW_MAX_RULES - 1);
+	struct xw_side *side;
+
+	/* c holds the slot number, not the map value pointer: passing c to the
+	 * global xw_consider() turns all of *c into plain bytes for the
+	 * verifier, and a pointer kept there came back as
+	 * "R3 invalid mem access 'scalar'". The array lookup is inlined. */
+	side = bpf_map_lookup_elem(&xw_side, &c->side_slot);
+
+	if (r->prio >= c->best_prio || !side)
+		return 1;
+	if (side->tomb[rid / 64] & (1ull << (rid % 64)))
+		return 0;
+	/* A global function's return value is any scalar to the verifier:
+	 * "At callback return the register R0 has unknown scalar value should
+	 * have been in [0, 1]". */
+	return xw_consider(c, r) ? 1 : 0;
+}
+
+static long xw_leaf_cb(__u64 i, void *ctx)
+{
+	struct xw_cls *c = ctx;
+	const struct xw_crule *r;
+	__u32 k, *ri;
+
+	k = c->leaf_at + (__u32)i;
+	ri = bpf_map_lookup_elem(&xw_leaves, &k);
+	if (!ri)
+		return 1;
+	if (*ri >= rule_cap)
+		return 0;
+	k = c->rules_base + *ri;
+	r = bpf_map_lookup_elem(&xw_rules, &k);
+	if (!r)
+		return 1;
+	return xw_scan_one(c, r);
+}
+
+static long xw_side_cb(__u64 i, void *ctx)
+{
+	struct xw_cls *c = ctx;
+	struct xw_side *side;
+
+	side = bpf_map_lookup_elem(&xw_side, &c->side_slot);
+	if (!side || i >= XW_SIDE_MAX)
+		return 1;
+	return xw_scan_one(c, &side->side[i]);
+}
+
+/*
+ * Walk the tree at node root of slot to a leaf: *at gets its first xw_leaves
+ * index, the return value is its rule count (0 if the walk found no leaf).
+ * Global, so the verifier walks the XW_TREE_DEPTH_MAX steps once, not once per
+ * tree.
+ */
+__noinline __u32 xw_walk(const struct xw_key *key, __u32 slot, __u32 root, __u32 *at)
+{
+	__u32 nbase = slot * node_cap, idx = root, i, k;
+	const struct xw_node *node;
+
+	if (!key || !at)
+		return 0;
+	for (i = 0; i < XW_TREE_DEPTH_MAX; i++) {
+		__u32 info, dim, shift, bits, v;
+
+		if (idx >= node_cap)
+			return 0;
+		k = nbase + idx;
+		node = bpf_map_lookup_elem(&xw_nodes, &k);
+		if (!node)
+			return 0;
+		info = node->info;
+		if (info & XW_NODE_LEAF) {
+			__u32 base = node->base, count = info & ~XW_NODE_LEAF;
+
+			if (base >= leaf_cap)
+				return 0;
+			if (count > leaf_cap - base)
+				count = leaf_cap - base;
+			*at = slot * leaf_cap + base;
+			return count;
+		}
+		dim = (info >> 16) & 0xff;
+		shift = (info >> 8) & 0xff;
+		bits = info & 0xff;
+		if (dim >= XW_DIMS || shift >= 32 || bits > 32)
+			return 0;
+		v = key->w[dim] >> shift;
+		idx = node->base + (__u32)(v & ((1ull << bits) - 1));
+	}
+	return 0;
+}
+
+static __always_inline void xw_count(__u32 rid, __u64 bytes)
+{
+	struct xw_counter *ctr;
+
+	rid &= XW_MAX_RULES - 1;
+	ctr = bpf_map_lookup_elem(&xw_counters, &rid);
+	if (ctr) {
+		ctr->packets++;
+		ctr->bytes += bytes;
+	}
+}
+
+/* What the classifier decided. */
+struct xw_verdict {
+	__u32 action; /* XW_ACT_ACCEPT / XW_ACT_DROP of the winner, XW_ACT_NONE: no rule */
+	__u32 rid;
+	__u32 policy; /* of the live generation: XW_ACT_ACCEPT or XW_ACT_DROP */
+};
+
+/*
+ * Run the rules of the live generation over key, count the winner and the
+ * 'count' rules before it (bytes each). Global: see xw_consider().
+ */
+__noinline int xw_classify(const struct xw_key *key, struct xw_verdict *v, __u64 bytes)
+{
+	__u32 zero = 0, *active, slot, at = 0, count, t, v6, i;
+	struct xw_cls c = {};
+	struct xw_side *side;
+
+	if (!key || !v)
+		return 0;
+	v->action = XW_ACT_NONE;
+	v->policy = XW_ACT_ACCEPT;
+	active = bpf_map_lookup_elem(&xw_active, &zero);
+	if (!active)
+		return 0;
+	slot = *active & 1;
+	side = bpf_map_lookup_elem(&xw_side, &slot);
+	if (!side)
+		return 0;
+	v->policy = side->policy == XW_ACT_DROP ? XW_ACT_DROP : XW_ACT_ACCEPT;
+
+	__builtin_memcpy(&c.key, key, sizeof(c.key));
+	c.side_slot = slot;
+	c.best_prio = XW_PRIO_NONE;
+	slot = side->tree_slot & 1;
+	c.rules_base = slot * rule_cap;
+	v6 = !!(key->flags & XW_PKT_V6);
+	for (t = 0; t < XW_TREES; t++) {
+		count = xw_walk(&c.key, slot, XW_ROOT(v6, t), &at);
+		if (count) {
+			c.leaf_at = at;
+			bpf_loop(count, xw_leaf_cb, &c, 0);
+		}
+	}
+	count = side->nside;
+	if (count)
+		bpf_loop(count < XW_SIDE_MAX ? count : XW_SIDE_MAX, xw_side_cb, &c, 0);
+
+	for (i = 0; i < XW_COUNT_MAX; i++) {
+		if (i >= c.ncnt)
+			break;
+		if (c.cnt[i].prio < c.best_prio)
+			xw_count(c.cnt[i].rid, bytes);
+	}
+	if (c.best_prio != XW_PRIO_NONE) {
+		xw_count(c.best_rid, bytes);
+		v->action = c.best_action;
+		v->rid = c.best_rid;
+	}
+	return 0;
+}
+
+/* The policy of the live generation, for frames no rule may decide. */
+static __always_inline __u32 xw_policy(void)
+{
+	__u32 zero = 0, *active, slot;
+	struct xw_side *side;
+
+	active = bpf_map_lookup_elem(&xw_active, &zero);
+	if (!active)
+		return XW_ACT_ACCEPT;
+	slot = *active & 1;
+	side = bpf_map_lookup_elem(&xw_side, &slot);
+	if (!side)
+		return XW_ACT_ACCEPT;
+	return side->policy == XW_ACT_DROP ? XW_ACT_DROP : XW_ACT_ACCEPT;
+}
+
+#endif /* XW_BPF_CLASSIFY_H */
