@@ -5,6 +5,12 @@
 
 #include "rule.h"
 
+/* Longest command line or rule text the parser reads, in bytes (a rule's
+ * canonical text is at most XW_RULE_TEXT_MAX); longer input is rejected. */
+#define XW_LINE_MAX   4096
+/* Most tokens in one command. */
+#define XW_TOKENS_MAX 256
+
 /* Error report: message names the bad token; col is its 0-based byte offset
  * in the joined text (or -1). */
 struct xw_err {
