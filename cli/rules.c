@@ -33,6 +33,25 @@ static int fail_xw(const struct fwctl *c, int ret, const struct xw_err *err)
 	return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
 }
 
+/* Under a rejected command line, a caret at the bad token (err->col counts
+ * bytes in argv joined by single spaces, the command word included). */
+static int fail_xw_argv(const struct fwctl *c, int ret, const struct xw_err *err, int argc,
+			char **argv)
+{
+	size_t len = 0;
+	int status = fail_xw(c, ret, err);
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (err->col < 0 || (size_t)err->col >= len || len > 160)
+		return status;
+	fputs("  ", stderr);
+	for (int i = 0; i < argc; i++)
+		fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+	fprintf(stderr, "\n  %*s^\n", err->col, "");
+	return status;
+}
+
 static void warn_restore(const struct fwctl *c, const struct xw_fw *fw)
 {
 	if (xw_fw_needs_restore(fw))
@@ -75,7 +94,7 @@ int cmd_edit(struct fwctl *c, int argc, char **argv)
 
 	ret = xw_cmd_parse_argv(argc, argv, &cmd, &err);
 	if (ret)
-		return fail_xw(c, ret, &err);
+		return fail_xw_argv(c, ret, &err, argc, argv);
 
 	ret = xw_fw_open(&fw, &c->paths, c->check ? 0 : XW_FW_LOCK);
 	if (ret)
