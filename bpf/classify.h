@@ -206,15 +206,17 @@ static long xw_leaf_cb(__u64 i, void *ctx)
 {
 	struct xw_cls *c = ctx;
 	const struct xw_crule *r;
-	__u32 k, *ri;
+	__u32 k, *pair, idx, ri;
 
-	k = c->leaf_at + (__u32)i;
-	ri = bpf_map_lookup_elem(&xw_leaves, &k);
-	if (!ri)
+	idx = c->leaf_at + (__u32)i;
+	k = idx / 2; /* see xw_leaves in maps.h */
+	pair = bpf_map_lookup_elem(&xw_leaves, &k);
+	if (!pair)
 		return 1;
-	if (*ri >= rule_cap)
+	ri = pair[idx & 1];
+	if (ri >= rule_cap)
 		return 0;
-	k = c->rules_base + *ri;
+	k = c->rules_base + ri;
 	r = bpf_map_lookup_elem(&xw_rules, &k);
 	if (!r)
 		return 1;

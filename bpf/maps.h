@@ -2,8 +2,9 @@
 /*
  * The maps of the XDP program. Names are the XW_MAP_* strings of the shared
  * header; user space opens the pins by those names. The three tree arrays are
- * sized by the loader before load (2 * per-slot capacity: slot s uses
- * [s*cap, (s+1)*cap)); the sizes below are only the defaults in the object.
+ * sized by the loader before load (2 * per-slot capacity entries: slot s uses
+ * [s*cap, (s+1)*cap); xw_leaves holds them in pairs, see there); the sizes
+ * below are only the defaults in the object.
  */
 #ifndef XW_BPF_MAPS_H
 #define XW_BPF_MAPS_H
@@ -40,12 +41,19 @@ struct {
 	__type(value, struct xw_node);
 } xw_nodes SEC(".maps");
 
+/*
+ * Leaf lists: 2 * leaf_cap u32 rule indices. An array map strides its
+ * elements by round_up(value_size, 8), so u32 values would leave a hole after
+ * each in the mmap; the elements are pairs instead, and the mmap is a plain
+ * u32 array: u32 index i lives in element i / 2, half i % 2 (memory order).
+ * max_entries = leaf_cap (the loader sets it).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2 * XW_DEF_LEAF_CAP);
+	__uint(max_entries, XW_DEF_LEAF_CAP);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u32[2]);
 } xw_leaves SEC(".maps");
 
 struct {

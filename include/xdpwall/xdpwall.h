@@ -11,11 +11,14 @@
  *                           up to XW_SIDE_MAX "side" rules and a tombstone bitmap
  *   xw_nodes[slot*cap + i]  decision-tree nodes of tree slot 0 or 1
  *   xw_leaves[slot*cap + i] leaf lists: indices into xw_rules, ascending priority
+ *                           (u32 entries, stored two per map element so that the
+ *                           mmap is a plain u32 array: max_entries is leaf_cap)
  *   xw_rules[slot*cap + i]  compiled rules (struct xw_crule) of that tree slot
  *
  * A packet reads xw_active, then its side slot, walks the tree of the slot the
  * side names, scans one leaf, scans the side rules, and takes the rule with the
- * lowest priority value. Per-slot capacities are the map sizes divided by two;
+ * lowest priority value. Per-slot capacities are the map sizes divided by two
+ * (xw_leaves: the map size, its elements are pairs);
  * the loader sets them before load and passes them as const volatile globals.
  */
 #ifndef XDPWALL_XDPWALL_H
@@ -46,7 +49,7 @@
 #define XW_TREE_DEPTH_MAX 32u     /* nodes walked from root to leaf, at most */
 #define XW_COUNT_MAX      8u      /* 'count' rules counted per packet, at most */
 #define XW_IFNAMSIZ       16u
-#define XW_DEF_RULE_CAP   262144u  /* compiled (sub-)rules per tree slot */
+#define XW_DEF_RULE_CAP   131072u  /* compiled (sub-)rules per tree slot */
 #define XW_DEF_NODE_CAP   1048576u /* tree nodes per tree slot */
 #define XW_DEF_LEAF_CAP   2097152u /* leaf list entries per tree slot */
 
