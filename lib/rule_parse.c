@@ -560,6 +560,8 @@ static int parse_ports(struct pstate *ps, const struct tok *val, struct xw_ports
 		if (r1 == -ERANGE || r2 == -ERANGE)
 			return fail(ps->err, val->col, "port '%.*s' out of range (0-65535)",
 				    (int)(len < TOKQ ? len : TOKQ), s);
+		if ((r1 || r2) && len == strlen(val->s))
+			return fail(ps->err, val->col, "bad port '%.*s'", TOKQ, s);
 		if (r1 || r2)
 			return fail(ps->err, val->col, "bad port '%.*s' in '%.*s'",
 				    (int)(len < TOKQ ? len : TOKQ), s, TOKQ, val->s);
@@ -760,6 +762,20 @@ static bool is(const struct tok *t, const char *s)
 	return !t->quoted && !strcmp(t->s, s);
 }
 
+static bool is_value_keyword(const struct tok *kw)
+{
+	static const char *const kws[] = {
+		"iif", "iifname", "vlan", "saddr", "daddr", "proto", "l4proto", "sport",
+		"dport", "tcp-flags", "icmp-type", "code", "comment",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kws); i++)
+		if (is(kw, kws[i]))
+			return true;
+	return false;
+}
+
 static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct xw_err *err)
 {
 	struct pstate ps;
@@ -809,8 +825,9 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 				continue;
 			}
 			if (!is(sub, "saddr") && !is(sub, "daddr"))
-				return fail(err, sub->col, "unknown keyword '%.*s' after '%s'", TOKQ,
-					    sub->s, kw->s);
+				return fail(err, sub->col,
+					    "'%s' must be followed by 'saddr', 'daddr' or '%s', not '%.*s'",
+					    kw->s, v6 ? "nexthdr" : "protocol", TOKQ, sub->s);
 			i++;
 			kw = sub;
 		} else if (is(kw, "tcp") || is(kw, "udp")) {
@@ -857,6 +874,8 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 			kw = &t[i];
 		}
 
+		if (!is_value_keyword(kw))
+			return fail(err, kw->col, "unknown keyword '%.*s'", TOKQ, kw->s);
 		vi = (int)(kw - t);
 		if (is(kw, "vlan") && vi + 1 < n && is(&t[vi + 1], "id"))
 			vi++; /* nft: vlan id N */
