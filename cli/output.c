@@ -17,6 +17,7 @@ static struct {
 	bool json, pretty, started;
 	int depth;
 	unsigned count[OUT_DEPTH_MAX]; /* members written at each depth */
+	bool array[OUT_DEPTH_MAX];     /* the container at each depth is an array */
 } out;
 
 void out_init(bool json, bool pretty)
@@ -90,9 +91,18 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/* Is a value with this key part of the JSON document? Inside an array every
+ * value is an element; inside an object only keyed values are members. */
+static bool in_json(const char *key)
+{
+	return key || out.array[out.depth];
+}
+
 /* Separator and key before a member (key NULL inside an array). */
 static void member(const char *key)
 {
+	if (out.array[out.depth])
+		key = NULL;
 	if (out.count[out.depth]++)
 		putchar(',');
 	if (out.pretty)
@@ -114,6 +124,7 @@ static void open_container(const char *key, char c)
 	if (out.depth + 1 < OUT_DEPTH_MAX)
 		out.depth++;
 	out.count[out.depth] = 0;
+	out.array[out.depth] = c == '[';
 }
 
 static void close_container(char c)
@@ -137,6 +148,7 @@ void out_begin(void)
 	putchar('{');
 	out.depth = 1;
 	out.count[1] = 0;
+	out.array[1] = false;
 }
 
 int out_end(void)
@@ -173,7 +185,7 @@ void out_arr_end(void)
 void out_uint(const char *key, const char *fmt, uint64_t v)
 {
 	if (out.json) {
-		if (key) {
+		if (in_json(key)) {
 			member(key);
 			printf("%llu", (unsigned long long)v);
 		}
@@ -185,7 +197,7 @@ void out_uint(const char *key, const char *fmt, uint64_t v)
 void out_int(const char *key, const char *fmt, int64_t v)
 {
 	if (out.json) {
-		if (key) {
+		if (in_json(key)) {
 			member(key);
 			printf("%lld", (long long)v);
 		}
@@ -197,7 +209,7 @@ void out_int(const char *key, const char *fmt, int64_t v)
 void out_str(const char *key, const char *fmt, const char *s)
 {
 	if (out.json) {
-		if (key) {
+		if (in_json(key)) {
 			member(key);
 			json_string(s);
 		}
@@ -209,7 +221,7 @@ void out_str(const char *key, const char *fmt, const char *s)
 void out_bool(const char *key, const char *fmt, bool v)
 {
 	if (out.json) {
-		if (key) {
+		if (in_json(key)) {
 			member(key);
 			fputs(v ? "true" : "false", stdout);
 		}

@@ -7,7 +7,9 @@
  *	out_uint("packets", "%" PRIu64 " packets", n);
  *
  * prints "123 packets" in text mode and the member "packets": 123 with -j.
- * A NULL key prints text only; a NULL fmt prints JSON only.
+ * A NULL key prints text only (but inside a JSON array every value is an
+ * element, key or not); a NULL fmt prints JSON only. out_bool's fmt takes a
+ * string, "yes" or "no".
  *
  * JSON is streamed (constant memory for 100k rules), compact with ", " and
  * ": " separators, or indented with -p. Every command's JSON document is one

@@ -5,7 +5,10 @@
  * An edit is one transaction: parse (before taking the lock), open the
  * firewall under its lock, copy the committed ruleset, apply the command to
  * the copy, commit (one atomic flip, then persist). -c stops before the commit.
- * A failure at any step leaves the maps and the persisted file unchanged. */
+ * A failure at any step leaves the maps and the persisted file unchanged.
+ *
+ * Readers (list-rules, save, -c) take the same lock: without it they could
+ * read the maps and the persisted file on either side of a commit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -96,7 +99,7 @@ int cmd_edit(struct fwctl *c, int argc, char **argv)
 	if (ret)
 		return fail_xw_argv(c, ret, &err, argc, argv);
 
-	ret = xw_fw_open(&fw, &c->paths, c->check ? 0 : XW_FW_LOCK);
+	ret = xw_fw_open(&fw, &c->paths, XW_FW_LOCK);
 	if (ret)
 		return fw_open_fail(c, ret);
 
@@ -146,80 +149,128 @@ static unsigned max_u(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
+/* One row of list-rules, collected under the lock and printed after it. */
+struct row {
+	uint64_t handle;
+	struct xw_counter ctr;
+	size_t text; /* offset of the rule text in the text buffer */
+};
+
+struct text_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static int text_append(struct text_buf *t, const struct xw_rule *r)
+{
+	int n;
+
+	if (t->cap - t->len < XW_RULE_TEXT_MAX) {
+		size_t cap = t->cap ? t->cap * 2 : 1 << 20;
+		char *s = realloc(t->s, cap);
+
+		if (!s)
+			return -ENOMEM;
+		t->s = s;
+		t->cap = cap;
+	}
+	n = xw_rule_format(r, t->s + t->len, XW_RULE_TEXT_MAX);
+	if (n < 0)
+		n = snprintf(t->s + t->len, XW_RULE_TEXT_MAX, "<unprintable rule>");
+	if (n >= (int)XW_RULE_TEXT_MAX)
+		n = XW_RULE_TEXT_MAX - 1;
+	t->len += (size_t)n + 1;
+	return 0;
+}
+
 int cmd_list_rules(struct fwctl *c, int argc, char **argv)
 {
-	char hfmt[32], pfmt[32], bfmt[32], text[XW_RULE_TEXT_MAX];
+	char hfmt[32], pfmt[32], bfmt[32];
 	unsigned wh = 6, wp = 7, wb = 5;
+	struct text_buf texts = { 0 };
 	const struct xw_ruleset *rs;
-	struct xw_counter *ctr;
+	uint64_t generation;
+	struct row *rows;
+	uint8_t policy;
 	struct xw_fw *fw;
+	size_t n;
 	int ret, status;
 
 	(void)argc;
 	(void)argv;
-	ret = xw_fw_open(&fw, &c->paths, 0);
+	ret = xw_fw_open(&fw, &c->paths, XW_FW_LOCK);
 	if (ret)
 		return fw_open_fail(c, ret);
 	warn_restore(c, fw);
 	rs = xw_fw_ruleset(fw);
+	n = rs->n;
+	policy = rs->policy;
+	generation = rs->generation;
 
-	/* Read every counter first: one per-CPU lookup per rule, and the widths. */
-	ctr = calloc(rs->n ? rs->n : 1, sizeof(*ctr));
-	if (!ctr) {
+	/* Under the lock: counters (one batch read) and the rule texts. The
+	 * printing comes after the lock is released: a reader that stops
+	 * reading (a pager) must not block every edit. */
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
 		status = fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(ENOMEM));
 		goto out_close_fw;
 	}
-	for (size_t i = 0; i < rs->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct xw_entry *e = &rs->v[i];
 
+		rows[i].handle = e->rule.handle;
+		rows[i].text = texts.len;
 		if (e->rid != XW_RID_NONE) {
-			ret = xw_fw_rule_counter(fw, e->rid, &ctr[i]);
+			ret = xw_fw_rule_counter(fw, e->rid, &rows[i].ctr);
 			if (ret) {
 				status = fw_fail(c, FW_EXIT_REJECTED,
 						 "reading the counter of handle %" PRIu64 ": %s",
 						 e->rule.handle, strerror(-ret));
-				goto out_free_ctr;
+				goto out_free_rows;
 			}
 		}
-		wh = max_u(wh, digits(e->rule.handle));
-		wp = max_u(wp, digits(ctr[i].packets));
-		wb = max_u(wb, digits(ctr[i].bytes));
+		if (text_append(&texts, &e->rule)) {
+			status = fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(ENOMEM));
+			goto out_free_rows;
+		}
+		wh = max_u(wh, digits(rows[i].handle));
+		wp = max_u(wp, digits(rows[i].ctr.packets));
+		wb = max_u(wb, digits(rows[i].ctr.bytes));
 	}
+	xw_fw_close(fw);
+
 	snprintf(hfmt, sizeof(hfmt), "%%%u" PRIu64 "  ", wh);
 	snprintf(pfmt, sizeof(pfmt), "%%%u" PRIu64 "  ", wp);
 	snprintf(bfmt, sizeof(bfmt), "%%%u" PRIu64 "  ", wb);
 
 	out_begin();
-	out_str("policy", "policy %s", xw_action_name(rs->policy));
-	out_uint("generation", ", generation %" PRIu64, rs->generation);
-	out_uint(NULL, ", %" PRIu64 " rules\n", rs->n);
-	if (rs->n)
+	out_str("policy", "policy %s", xw_action_name(policy));
+	out_uint("generation", ", generation %" PRIu64, generation);
+	out_uint(NULL, ", %" PRIu64 " rules\n", n);
+	if (n)
 		out_text("%*s  %*s  %*s  %s\n", (int)wh, "handle", (int)wp, "packets", (int)wb,
 			 "bytes", "rule");
 	out_arr_begin("rules");
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct xw_entry *e = &rs->v[i];
-
-		if (xw_rule_format(&e->rule, text, sizeof(text)) < 0)
-			snprintf(text, sizeof(text), "<unprintable rule>");
+	for (size_t i = 0; i < n; i++) {
 		/* Text: handle packets bytes rule (the rule last, it has no width);
 		 * JSON: handle rule packets bytes, as design.md shows it. */
 		out_obj_begin(NULL);
-		out_uint("handle", hfmt, e->rule.handle);
-		out_uint(NULL, pfmt, ctr[i].packets);
-		out_uint(NULL, bfmt, ctr[i].bytes);
-		out_str("rule", "%s\n", text);
-		out_uint("packets", NULL, ctr[i].packets);
-		out_uint("bytes", NULL, ctr[i].bytes);
+		out_uint("handle", hfmt, rows[i].handle);
+		out_uint(NULL, pfmt, rows[i].ctr.packets);
+		out_uint(NULL, bfmt, rows[i].ctr.bytes);
+		out_str("rule", "%s\n", texts.s + rows[i].text);
+		out_uint("packets", NULL, rows[i].ctr.packets);
+		out_uint("bytes", NULL, rows[i].ctr.bytes);
 		out_obj_end();
 	}
 	out_arr_end();
-	free(ctr);
-	xw_fw_close(fw);
+	free(rows);
+	free(texts.s);
 	return fw_done(c);
 
-out_free_ctr:
-	free(ctr);
+out_free_rows:
+	free(rows);
+	free(texts.s);
 out_close_fw:
 	xw_fw_close(fw);
 	return status;
@@ -307,7 +358,7 @@ int cmd_apply(struct fwctl *c, int argc, char **argv)
 		goto out_free_buf;
 	}
 
-	ret = xw_fw_open(&fw, &c->paths, c->check ? 0 : XW_FW_LOCK);
+	ret = xw_fw_open(&fw, &c->paths, XW_FW_LOCK);
 	if (ret) {
 		status = fw_open_fail(c, ret);
 		goto out_close_f;
@@ -347,109 +398,101 @@ out_free_buf:
 }
 
 /* save FILE: written next to FILE, synced, then renamed over it. */
-static int save_to_file(const struct xw_ruleset *rs, const char *path)
+static int save_to_file(const char *text, size_t len, const char *path)
 {
 	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
+	int fd, err = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
-	if (fchmod(fd, 0644) < 0) {
+	if (fchmod(fd, 0644) < 0)
 		err = -errno;
-		goto out_unlink;
+	for (size_t off = 0; !err && off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno != EINTR)
+			err = -errno;
+		else if (w > 0)
+			off += (size_t)w;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
+	if (!err && fsync(fd) < 0)
 		err = -errno;
-		close(fd);
-		goto out_unlink;
-	}
-	err = xw_ruleset_write_file(rs, f);
-	if (!err && fflush(f) == EOF)
+	if (close(fd) < 0 && !err)
 		err = -errno;
-	if (!err && fsync(fileno(f)) < 0)
-		err = -errno;
-	if (fclose(f) == EOF && !err)
+	if (!err && rename(tmp, path) < 0)
 		err = -errno;
 	if (err)
-		goto out_unlink;
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto out_unlink;
-	}
-	return 0;
-
-out_unlink:
-	unlink(tmp);
+		unlink(tmp);
 	return err;
 }
 
 /* save -j: the file's lines as a JSON array of strings. */
-static int save_json(const struct xw_ruleset *rs)
+static void save_json(char *text, size_t len)
 {
-	char *text = NULL, *line, *nl;
-	size_t len = 0;
-	FILE *f;
-	int err;
+	char *line, *nl;
 
-	f = open_memstream(&text, &len);
-	if (!f)
-		return -errno;
-	err = xw_ruleset_write_file(rs, f);
-	if (fclose(f) == EOF && !err)
-		err = -errno;
-	if (err) {
-		free(text);
-		return err;
-	}
-	out_begin();
 	out_arr_begin("lines");
 	for (line = text; line < text + len; line = nl + 1) {
-		nl = strchr(line, '\n');
+		nl = memchr(line, '\n', (size_t)(text + len - line));
 		if (!nl)
 			nl = text + len;
 		*nl = '\0';
 		out_str(NULL, NULL, line);
 	}
 	out_arr_end();
-	free(text);
-	return 0;
 }
 
 int cmd_save(struct fwctl *c, int argc, char **argv)
 {
-	const struct xw_ruleset *rs;
+	uint64_t generation;
 	struct xw_fw *fw;
+	char *text = NULL;
+	size_t len = 0, n;
+	FILE *f;
 	int ret;
 
-	ret = xw_fw_open(&fw, &c->paths, 0);
+	ret = xw_fw_open(&fw, &c->paths, XW_FW_LOCK);
 	if (ret)
 		return fw_open_fail(c, ret);
 	warn_restore(c, fw);
-	rs = xw_fw_ruleset(fw);
+	/* The text is made under the lock and written after it (list-rules says why). */
+	f = open_memstream(&text, &len);
+	if (!f) {
+		ret = -errno;
+		xw_fw_close(fw);
+		return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
+	}
+	ret = xw_ruleset_write_file(xw_fw_ruleset(fw), f);
+	if (fclose(f) == EOF && !ret)
+		ret = -errno;
+	generation = xw_fw_ruleset(fw)->generation;
+	n = xw_fw_ruleset(fw)->n;
+	xw_fw_close(fw);
+	if (ret) {
+		free(text);
+		return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
+	}
 
 	if (argc > 1) {
-		ret = save_to_file(rs, argv[1]);
+		ret = save_to_file(text, len, argv[1]);
 		if (ret) {
-			xw_fw_close(fw);
+			free(text);
 			return fw_fail(c, FW_EXIT_REJECTED, "%s: %s", argv[1], strerror(-ret));
 		}
 		out_begin();
 		out_str("file", NULL, argv[1]);
-		out_uint("generation", NULL, rs->generation);
-		out_uint("rules", NULL, rs->n);
-	} else if (out_is_json()) {
-		ret = save_json(rs);
+		out_uint("generation", NULL, generation);
+		out_uint("rules", NULL, n);
 	} else {
 		out_begin();
-		ret = xw_ruleset_write_file(rs, stdout);
+		if (out_is_json())
+			save_json(text, len);
+		else
+			fwrite(text, 1, len, stdout);
 	}
-	xw_fw_close(fw);
-	if (ret)
-		return fw_fail(c, FW_EXIT_REJECTED, "%s", strerror(-ret));
+	free(text);
 	return fw_done(c);
 }

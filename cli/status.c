@@ -39,7 +39,7 @@ int cmd_status(struct fwctl *c, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	ret = xw_fw_open(&fw, &c->paths, 0);
+	ret = xw_fw_open(&fw, &c->paths, XW_FW_LOCK);
 	if (ret)
 		return fw_open_fail(c, ret);
 	ret = xw_status_collect(&c->paths, &st);
