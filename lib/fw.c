@@ -242,7 +242,7 @@ static int load_snapshot(struct xw_fw *fw)
 		err = -EPROTO;
 		goto out_close;
 	}
-	err = ruleset_reserve(&fw->rs, h.n + 1);
+	err = ruleset_reserve(&fw->rs, h.n + XW_SIDE_MAX + 1);
 	if (err)
 		goto out_close;
 	err = read_all(fd, fw->rs.v, (size_t)h.n * sizeof(struct xw_entry));
@@ -313,9 +313,19 @@ static int load_delta(struct xw_fw *fw)
 	err = ruleset_reserve(&fw->rs, k + h.nside + 1);
 	if (err)
 		goto out_free;
-	memcpy(fw->rs.v + k, side, h.nside * sizeof(*side));
+	/* merge the (few) side entries in by prio, from the back */
+	qsort(side, h.nside, sizeof(*side), cmp_entry_prio);
+	{
+		size_t a = k, b = h.nside, o = k + h.nside;
+
+		while (b > 0) {
+			if (a > 0 && fw->rs.v[a - 1].prio > side[b - 1].prio)
+				fw->rs.v[--o] = fw->rs.v[--a];
+			else
+				fw->rs.v[--o] = side[--b];
+		}
+	}
 	fw->rs.n = k + h.nside;
-	qsort(fw->rs.v, fw->rs.n, sizeof(*fw->rs.v), cmp_entry_prio);
 	fw->ntomb = h.ntomb;
 	fw->rs.generation = h.generation;
 	fw->rs.next_handle = h.next_handle;
@@ -610,32 +620,62 @@ static int persist_delta(struct xw_fw *fw, const struct xw_ruleset *rs, const ui
 	return write_file_atomic(fw->paths.state_dir, "delta", parts, 3);
 }
 
+struct hidx {
+	uint64_t handle;
+	size_t i;
+};
+
+static int cmp_hidx(const void *a, const void *b)
+{
+	const struct hidx *x = a, *y = b;
+
+	return x->handle < y->handle ? -1 : x->handle > y->handle;
+}
+
 /* Copy rid / prio / in_tree of every entry of next that the committed ruleset
  * has with the same handle and the same rule; others get XW_RID_NONE. */
-static void carry_over(const struct xw_fw *fw, struct xw_ruleset *next)
+static int carry_over(const struct xw_fw *fw, struct xw_ruleset *next)
 {
+	struct hidx *idx = NULL;
 	size_t j = 0;
 
 	for (size_t i = 0; i < next->n; i++) {
 		struct xw_entry *e = &next->v[i];
-		size_t k;
+		const struct xw_entry *old = NULL;
 
 		e->rid = XW_RID_NONE;
 		e->prio = 0;
 		e->in_tree = 0;
-		/* surviving entries keep their relative order: search forward */
-		for (k = j; k < fw->rs.n; k++)
-			if (fw->rs.v[k].rule.handle == e->rule.handle)
-				break;
-		if (k == fw->rs.n)
-			continue;
-		j = k + 1;
-		if (memcmp(&fw->rs.v[k].rule, &e->rule, sizeof(e->rule)))
+		/* usually an edit leaves the order alone: try the next old entry */
+		if (j < fw->rs.n && fw->rs.v[j].rule.handle == e->rule.handle) {
+			old = &fw->rs.v[j++];
+		} else if (e->rule.handle >= fw->rs.next_handle) {
+			continue; /* handed out by this edit: new */
+		} else {
+			struct hidx key = { e->rule.handle, 0 }, *hit;
+
+			if (!idx) {
+				idx = malloc((fw->rs.n + 1) * sizeof(*idx));
+				if (!idx)
+					return -ENOMEM;
+				for (size_t k = 0; k < fw->rs.n; k++)
+					idx[k] = (struct hidx){ fw->rs.v[k].rule.handle, k };
+				qsort(idx, fw->rs.n, sizeof(*idx), cmp_hidx);
+			}
+			hit = bsearch(&key, idx, fw->rs.n, sizeof(*idx), cmp_hidx);
+			if (!hit)
+				continue;
+			old = &fw->rs.v[hit->i];
+			j = hit->i + 1;
+		}
+		if (memcmp(&old->rule, &e->rule, sizeof(e->rule)))
 			continue; /* replaced: a new rule under the old handle */
-		e->rid = fw->rs.v[k].rid;
-		e->prio = fw->rs.v[k].prio;
-		e->in_tree = fw->rs.v[k].in_tree;
+		e->rid = old->rid;
+		e->prio = old->prio;
+		e->in_tree = old->in_tree;
 	}
+	free(idx);
+	return 0;
 }
 
 static int expand_into(const struct xw_entry *e, struct xw_crule *out, size_t room,
@@ -914,25 +954,20 @@ static int commit(struct xw_fw *fw, struct xw_ruleset *next, bool force_full, st
 		/* the small try may have assigned rids and prios: start over */
 		fw->rid_cursor = cursor;
 		fw->rid_hwm = hwm;
-		carry_over(fw, next);
-		ret = commit_full(fw, next, err);
+		ret = carry_over(fw, next);
+		if (!ret)
+			ret = commit_full(fw, next, err);
 	}
 	if (ret) {
 		fw->rid_cursor = cursor;
 		fw->rid_hwm = hwm;
 		return ret;
 	}
-	/* next is now the committed ruleset */
-	{
-		struct xw_ruleset tmp = fw->rs;
-
-		fw->rs = *next;
-		*next = tmp;
-		xw_ruleset_free(next);
-		xw_ruleset_init(next);
-		if (xw_ruleset_copy(next, &fw->rs))
-			return -ENOMEM;
-	}
+	/* next's rules are now the committed ruleset: move them, keep the header */
+	xw_ruleset_free(&fw->rs);
+	fw->rs = *next;
+	next->v = NULL;
+	next->cap = 0;
 	fw->maps_generation = fw->rs.generation;
 	free(fw->ctr);
 	fw->ctr = NULL;
@@ -941,9 +976,13 @@ static int commit(struct xw_fw *fw, struct xw_ruleset *next, bool force_full, st
 
 int xw_fw_commit(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err *err)
 {
+	int ret;
+
 	err->col = -1;
 	err->msg[0] = '\0';
-	carry_over(fw, next);
+	ret = carry_over(fw, next);
+	if (ret)
+		return ret;
 	return commit(fw, next, false, err);
 }
 

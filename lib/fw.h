@@ -24,8 +24,11 @@ void xw_fw_close(struct xw_fw *fw);
 const struct xw_ruleset *xw_fw_ruleset(const struct xw_fw *fw);
 bool xw_fw_needs_restore(const struct xw_fw *fw);
 
-/* Make next live (one atomic flip) and durable; next->generation is bumped and
- * rid/prio/in_tree filled in. On error nothing changed, in the maps or on disk. */
+/* Make next live (one atomic flip) and durable. On success next's rules move
+ * into the firewall (read them with xw_fw_ruleset()); next keeps its header
+ * (generation bumped, n, policy, next_handle) but owns no rules any more
+ * (v = NULL), and xw_ruleset_free(next) stays correct. On error nothing changed,
+ * in the maps or on disk, and next is as it was. */
 int xw_fw_commit(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err *err);
 
 /* Put the persisted ruleset into the maps keeping its handles (agent start). */

@@ -47,15 +47,18 @@ int xw_ruleset_copy(struct xw_ruleset *dst, const struct xw_ruleset *src)
 {
 	struct xw_entry *v = NULL;
 
-	if (src->n) {
-		v = malloc(src->n * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
+	/* room for the few entries one command adds, so editing a copy of a
+	 * large ruleset does not copy it a second time */
+	size_t cap = src->n + 64;
+
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (src->n)
 		memcpy(v, src->v, src->n * sizeof(*v));
-	}
 	*dst = *src;
 	dst->v = v;
-	dst->cap = src->n;
+	dst->cap = cap;
 	return 0;
 }
 
