@@ -595,6 +595,40 @@ static int parse_ports(struct pstate *ps, const struct tok *val, struct xw_ports
 	return 0;
 }
 
+/* nft's set spelling of a port list: { 22, 80, 1000-2000 } across tokens.
+ * *val is the first token on entry, the closing one on return. */
+static int parse_port_set(struct pstate *ps, const struct tok *t, int n, const struct tok **val,
+			  struct xw_portset *out)
+{
+	const struct tok *first = *val, *v = first;
+	char joined[XW_LINE_MAX + 1];
+	struct tok jt = { joined, first->col, false };
+	size_t pos = 0, len;
+
+	for (;;) {
+		len = strlen(v->s);
+		if (pos + len >= sizeof(joined))
+			return fail(ps->err, first->col, "port set too long");
+		memcpy(joined + pos, v->s, len + 1);
+		pos += len;
+		if (len && v->s[len - 1] == '}')
+			break;
+		if (v + 1 >= t + n)
+			return fail(ps->err, first->col, "unterminated port set '%.*s' (no '}')",
+				    TOKQ, joined);
+		v++;
+	}
+	/* strip the braces */
+	if (pos == 2)
+		return fail(ps->err, first->col, "empty port set '{}'");
+	if (pos < 2 || strchr(joined + 1, '{') || strchr(joined, '}') != joined + pos - 1)
+		return fail(ps->err, first->col, "bad port set '%.*s'", TOKQ, joined);
+	joined[pos - 1] = '\0';
+	memmove(joined, joined + 1, pos - 1);
+	*val = v;
+	return parse_ports(ps, &jt, out);
+}
+
 /* FLAGS := flag[,flag...], flag := [!]fin|syn|rst|psh|ack|urg|ece|cwr */
 static int parse_tcp_flags(struct pstate *ps, const struct tok *val)
 {
@@ -792,6 +826,11 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 		const struct tok *kw = &t[i], *val;
 		int want = 0, vi;
 
+		/* nft's 'counter': every rule here has its counters anyway */
+		if (is(kw, "counter")) {
+			i++;
+			continue;
+		}
 		if (is(kw, "accept") || is(kw, "drop") || is(kw, "count")) {
 			if (ps.action)
 				return fail(err, kw->col, "second action '%s' (already '%s' at column %d)",
@@ -907,8 +946,11 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 			bool src = is(kw, "sport");
 
 			ret = field_once(&ps, src ? XW_F_SPORT : XW_F_DPORT, kw);
-			if (!ret)
+			if (!ret && val->s[0] == '{' && !val->quoted) {
+				ret = parse_port_set(&ps, t, n, &val, src ? &r->sport : &r->dport);
+			} else if (!ret) {
 				ret = parse_ports(&ps, val, src ? &r->sport : &r->dport);
+			}
 		} else if (is(kw, "tcp-flags")) {
 			ret = field_once(&ps, XW_F_TCPFLAGS, kw);
 			if (!ret)
