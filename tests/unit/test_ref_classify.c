@@ -12,8 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "compile.h"
 #include "ref_classify.h"
 #include "rule_parse.h"
+#include "rule_print.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -326,6 +328,203 @@ static void test_count_max(void **state)
 	classify_all(rules, ARRAY_SIZE(rules), XW_ACT_ACCEPT, cases, ARRAY_SIZE(cases));
 }
 
+/* ---- random rules and packets near them: the compiled-rule predicate of
+ * lib/compile.c (what the XDP program checks) agrees with the reference ---- */
+
+static unsigned rnd(unsigned *seed, unsigned n)
+{
+	return (unsigned)rand_r(seed) % n;
+}
+
+static uint32_t rnd32(unsigned *seed)
+{
+	return (uint32_t)rand_r(seed) << 16 ^ (uint32_t)rand_r(seed);
+}
+
+static void rand_cidr(unsigned *seed, int fam, struct xw_cidr *c)
+{
+	static const uint8_t v4len[] = { 0, 1, 8, 16, 24, 31, 32 };
+	static const uint8_t v6len[] = { 0, 1, 32, 48, 64, 65, 96, 127, 128 };
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->family = (uint8_t)fam;
+	c->plen = fam == 4 ? v4len[rnd(seed, sizeof(v4len))] : v6len[rnd(seed, sizeof(v6len))];
+	for (i = 0; i < (fam == 4 ? 1 : 4); i++) {
+		int bits = (int)c->plen - 32 * i;
+
+		c->w[i] = bits <= 0 ? 0 : bits < 32 ? rnd32(seed) & ~(0xffffffffu >> bits) :
+						   rnd32(seed);
+	}
+}
+
+static void rand_ports(unsigned *seed, struct xw_portset *ps)
+{
+	unsigned i, lo = rnd(seed, 100);
+
+	memset(ps, 0, sizeof(*ps));
+	ps->n = (uint16_t)(1 + rnd(seed, 3));
+	for (i = 0; i < ps->n; i++) {
+		ps->r[i].lo = (uint16_t)lo;
+		ps->r[i].hi = (uint16_t)(lo + rnd(seed, 3) * rnd(seed, 20));
+		lo = ps->r[i].hi + 2 + rnd(seed, 100);
+	}
+}
+
+static void rand_rule(unsigned *seed, struct xw_rule *r)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 58, 47 };
+	int fam = rnd(seed, 2) ? 4 : 6;
+
+	memset(r, 0, sizeof(*r));
+	r->action = (uint8_t)(1 + rnd(seed, 3));
+	if (rnd(seed, 4) == 0) {
+		r->fields |= XW_F_IIF;
+		strcpy(r->iif, rnd(seed, 2) ? "eth0" : "eth1");
+	}
+	if (rnd(seed, 4) == 0) {
+		r->fields |= XW_F_VLAN;
+		r->vlan = (uint16_t)rnd(seed, 3);
+	}
+	if (rnd(seed, 2)) {
+		r->fields |= XW_F_PROTO;
+		r->proto = protos[rnd(seed, sizeof(protos))];
+		if (r->proto == 1)
+			fam = 4;
+		if (r->proto == 58)
+			fam = 6;
+	}
+	if (rnd(seed, 2)) {
+		r->fields |= XW_F_SADDR;
+		rand_cidr(seed, fam, &r->saddr);
+	}
+	if (rnd(seed, 2)) {
+		r->fields |= XW_F_DADDR;
+		rand_cidr(seed, fam, &r->daddr);
+	}
+	if ((r->fields & (XW_F_SADDR | XW_F_DADDR)) ||
+	    ((r->fields & XW_F_PROTO) && (r->proto == 1 || r->proto == 58)))
+		r->family = (uint8_t)fam;
+	if ((r->fields & XW_F_PROTO) && (r->proto == 6 || r->proto == 17)) {
+		if (rnd(seed, 2)) {
+			r->fields |= XW_F_SPORT;
+			rand_ports(seed, &r->sport);
+		}
+		if (rnd(seed, 2)) {
+			r->fields |= XW_F_DPORT;
+			rand_ports(seed, &r->dport);
+		}
+		if (r->proto == 6 && rnd(seed, 3) == 0) {
+			r->fields |= XW_F_TCPFLAGS;
+			r->tcp_mask = (uint8_t)(1 + rnd(seed, 255));
+			r->tcp_flags = (uint8_t)rnd(seed, 256) & r->tcp_mask;
+		}
+	}
+	if ((r->fields & XW_F_PROTO) && (r->proto == 1 || r->proto == 58) && rnd(seed, 2)) {
+		r->fields |= XW_F_ICMPTYPE;
+		r->icmp_type = (uint8_t)rnd(seed, 4);
+		if (rnd(seed, 2)) {
+			r->fields |= XW_F_ICMPCODE;
+			r->icmp_code = (uint8_t)rnd(seed, 3);
+		}
+	}
+}
+
+/* A packet built to sit on or near rule r's edges. */
+static void near_pkt(unsigned *seed, const struct xw_rule *r, struct xw_pkt *p)
+{
+	int i, fam = r->family ? r->family : (rnd(seed, 2) ? 4 : 6);
+
+	if (rnd(seed, 8) == 0)
+		fam = fam == 4 ? 6 : 4;
+	memset(p, 0, sizeof(*p));
+	if (fam == 6)
+		p->key.flags |= XW_PKT_V6;
+	for (i = 0; i < 2; i++) {
+		const struct xw_cidr *c = i ? &r->daddr : &r->saddr;
+		__u32 *w = &p->key.w[i ? XW_DIM_DADDR0 : XW_DIM_SADDR0];
+		int j, words = fam == 4 ? 1 : 4;
+
+		for (j = 0; j < words; j++) {
+			w[j] = rnd32(seed);
+			if ((r->fields & (i ? XW_F_DADDR : XW_F_SADDR)) && rnd(seed, 4)) {
+				int bits = (int)c->plen - 32 * j;
+				uint32_t m = bits <= 0 ? 0 : bits >= 32 ? 0xffffffffu :
+							 ~(0xffffffffu >> bits);
+
+				w[j] = (c->w[j] & m) | (w[j] & ~m);
+			}
+		}
+		/* flip one bit now and then, often a prefix's last one */
+		if (rnd(seed, 4) == 0 && c->plen) {
+			unsigned b = rnd(seed, 2) ? c->plen - 1u : rnd(seed, words * 32u);
+
+			if (b < (unsigned)words * 32)
+				w[b / 32] ^= 1u << (31 - b % 32);
+		}
+	}
+	p->key.w[XW_DIM_PROTO] = (r->fields & XW_F_PROTO) && rnd(seed, 6) ? r->proto :
+				 (unsigned[]){ 6, 17, 1, 58, 47 }[rnd(seed, 5)];
+	for (i = 0; i < 2; i++) {
+		const struct xw_portset *ps = i ? &r->dport : &r->sport;
+		unsigned v = rnd(seed, 300);
+
+		if ((r->fields & (i ? XW_F_DPORT : XW_F_SPORT)) && rnd(seed, 4)) {
+			const struct xw_port_range *pr = &ps->r[rnd(seed, ps->n)];
+			int d = (int)rnd(seed, 3) - 1;
+
+			v = (rnd(seed, 2) ? pr->lo : pr->hi) + d;
+		}
+		if ((r->fields & XW_F_ICMPTYPE) && rnd(seed, 2))
+			v = i ? (unsigned)r->icmp_code + rnd(seed, 2) : (unsigned)r->icmp_type + rnd(seed, 2);
+		p->key.w[i ? XW_DIM_DPORT : XW_DIM_SPORT] = v & 0xffff;
+	}
+	p->key.tcp_flags = (uint8_t)rnd(seed, 256);
+	if ((r->fields & XW_F_TCPFLAGS) && rnd(seed, 2))
+		p->key.tcp_flags = (uint8_t)((p->key.tcp_flags & ~r->tcp_mask) | r->tcp_flags);
+	if (rnd(seed, 6))
+		p->key.flags |= XW_PKT_L4;
+	if (rnd(seed, 2)) {
+		p->key.flags |= XW_PKT_VLAN;
+		p->key.vlan = (uint16_t)rnd(seed, 3);
+	}
+	strcpy(p->iif, rnd(seed, 2) ? "eth0" : "eth1");
+}
+
+static void test_compiled_rules_agree(void **state)
+{
+	struct xw_crule c[XW_PORTS_MAX * XW_PORTS_MAX];
+	unsigned seed = 4242, i, j, matched = 0, n = 200000;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		struct xw_rule r;
+		struct xw_pkt p;
+		bool ref, comp = false;
+		int nc;
+
+		rand_rule(&seed, &r);
+		near_pkt(&seed, &r, &p);
+		nc = xw_crule_expand(&r, 0, 0, c, sizeof(c) / sizeof(c[0]));
+		assert_true(nc > 0);
+		for (j = 0; j < (unsigned)nc; j++)
+			comp |= xw_crule_match(&c[j], &p);
+		ref = xw_ref_match(&r, &p);
+		matched += ref;
+		if (ref != comp) {
+			char text[512];
+
+			xw_rule_format(&r, text, sizeof(text));
+			fail_msg("rule '%s': reference %d, compiled %d (pkt flags %#x proto %u "
+				 "sport %u dport %u)", text, ref, comp, p.key.flags,
+				 p.key.w[XW_DIM_PROTO], p.key.w[XW_DIM_SPORT], p.key.w[XW_DIM_DPORT]);
+		}
+	}
+	printf("FIGURE ref_vs_crule_pairs=%u matched=%u\n", n, matched);
+	/* the generator must hit both sides often */
+	assert_true(matched > n / 20 && matched < n - n / 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_first_match),
 		cmocka_unit_test(test_policy_and_nd),
 		cmocka_unit_test(test_count_max),
+		cmocka_unit_test(test_compiled_rules_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
