@@ -9,9 +9,12 @@
  *  - full: every rule is compiled into a new tree in the inactive tree slot,
  *    and the inactive side slot names it, with no side rules.
  * Either way the last step is one write of xw_active (0 <-> 1), the commit
- * point; then membarrier(MEMBARRIER_CMD_GLOBAL), which waits for an RCU grace
- * period, so no packet still runs on the old slots when the next commit
- * rewrites them.
+ * point. Before a commit rewrites the slots that stopped being live at the
+ * previous flip, it makes sure no packet still runs on them: if that flip was
+ * less than XW_GRACE_NS ago (its time is persisted with the state), it waits
+ * for an RCU grace period with membarrier(MEMBARRIER_CMD_GLOBAL); XDP runs in
+ * an RCU read-side section and takes microseconds, so after a second no
+ * reader is left. A lone edit thus skips the wait, a burst pays it.
  *
  * Persistence (state_dir): "ruleset" is a snapshot written by every full
  * commit, "delta" the side rules, tombstones and deletions of the small commits
@@ -41,7 +44,8 @@
 
 #define XW_PRIO_STEP   (1u << 14) /* gap between neighbours after a full commit */
 #define XW_TOMB_MAX    1024u      /* tree rules deleted by small commits before a rebuild */
-#define XW_STATE_VER   1u
+#define XW_STATE_VER   2u
+#define XW_GRACE_NS    1000000000ull /* a flip older than this has no readers left */
 #define XW_SNAP_MAGIC  "XWSNAP1"
 #define XW_DELTA_MAGIC "XWDELT1"
 
@@ -52,6 +56,7 @@ struct snap_hdr {
 	uint32_t policy, n;
 	uint32_t tree_slot, side_slot;
 	uint32_t rid_cursor, rid_hwm;
+	uint64_t flip_ns; /* CLOCK_BOOTTIME of the last flip */
 };
 
 struct delta_hdr {
@@ -61,6 +66,7 @@ struct delta_hdr {
 	uint32_t policy, side_slot;
 	uint32_t nside, ntomb;
 	uint32_t rid_cursor, rid_hwm;
+	uint64_t flip_ns;
 };
 
 struct xw_fw {
@@ -74,6 +80,7 @@ struct xw_fw {
 	uint32_t rid_cursor, rid_hwm; /* next rid to try; rids below hwm were used */
 	uint64_t snap_generation;   /* generation of the snapshot on disk */
 	uint64_t maps_generation;   /* generation the maps hold */
+	uint64_t flip_ns;           /* CLOCK_BOOTTIME of the last flip; 0: long ago */
 	bool needs_restore;
 	struct xw_counter *ctr;     /* per-rule counters summed over CPUs, read lazily */
 };
@@ -221,6 +228,8 @@ static int ruleset_reserve(struct xw_ruleset *rs, size_t n)
 	return 0;
 }
 
+static uint64_t boottime_ns(void);
+
 /* ---- loading the persisted state ---- */
 
 static int load_snapshot(struct xw_fw *fw)
@@ -257,6 +266,7 @@ static int load_snapshot(struct xw_fw *fw)
 	fw->rid_cursor = h.rid_cursor % XW_MAX_RULES;
 	fw->rid_hwm = h.rid_hwm > XW_MAX_RULES ? XW_MAX_RULES : h.rid_hwm;
 	fw->snap_generation = h.generation;
+	fw->flip_ns = h.flip_ns;
 out_close:
 	close(fd);
 	return err;
@@ -333,6 +343,7 @@ static int load_delta(struct xw_fw *fw)
 	fw->side_slot = h.side_slot;
 	fw->rid_cursor = h.rid_cursor % XW_MAX_RULES;
 	fw->rid_hwm = h.rid_hwm > XW_MAX_RULES ? XW_MAX_RULES : h.rid_hwm;
+	fw->flip_ns = h.flip_ns;
 out_free:
 	free(side);
 	free(tomb);
@@ -368,6 +379,7 @@ static int check_maps(struct xw_fw *fw)
 		memset(fw->tomb, 0, sizeof(fw->tomb));
 		fw->ntomb = 0;
 		fw->rid_hwm = XW_MAX_RULES; /* counters may hold anything: zero before use */
+		fw->flip_ns = boottime_ns(); /* when the maps last flipped is unknown */
 	}
 out_free:
 	free(side);
@@ -464,22 +476,34 @@ static void wait_for_readers(void)
 		usleep(50000); /* no membarrier (nohz_full): XDP runs take microseconds */
 }
 
-static int flip(struct xw_fw *fw, uint32_t side_slot)
-{
-	uint32_t zero = 0;
-
-	if (bpf_map_update_elem(fw->maps.active, &zero, &side_slot, BPF_ANY))
-		return -errno;
-	wait_for_readers();
-	return 0;
-}
-
 static uint64_t boottime_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Before rewriting the slots that are not live: no packet may still run on
+ * them since the flip that made them so. */
+static void slots_quiesce(struct xw_fw *fw)
+{
+	uint64_t now = boottime_ns();
+
+	if (fw->flip_ns > now || now - fw->flip_ns < XW_GRACE_NS) {
+		wait_for_readers();
+		fw->flip_ns = 0;
+	}
+}
+
+static int flip(struct xw_fw *fw, uint32_t side_slot)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(fw->maps.active, &zero, &side_slot, BPF_ANY))
+		return -errno;
+	fw->flip_ns = boottime_ns();
+	return 0;
 }
 
 /* Give every entry without a rid one that no live or tombstoned rule uses,
@@ -569,6 +593,7 @@ static int persist_snapshot(struct xw_fw *fw, const struct xw_ruleset *rs)
 		.side_slot = fw->side_slot,
 		.rid_cursor = fw->rid_cursor,
 		.rid_hwm = fw->rid_hwm,
+		.flip_ns = fw->flip_ns,
 	};
 	struct part parts[] = {
 		{ &h, sizeof(h) },
@@ -601,6 +626,7 @@ static int persist_delta(struct xw_fw *fw, const struct xw_ruleset *rs, const ui
 		.side_slot = fw->side_slot,
 		.rid_cursor = fw->rid_cursor,
 		.rid_hwm = fw->rid_hwm,
+		.flip_ns = fw->flip_ns,
 	};
 	struct xw_entry side[XW_SIDE_MAX];
 	uint32_t trids[XW_TOMB_MAX];
@@ -804,6 +830,7 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 	memcpy(side->tomb, tomb, sizeof(side->tomb));
 	side->ntomb = ntomb;
 
+	slots_quiesce(fw);
 	if (bpf_map_update_elem(fw->maps.side, &new_slot, side, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err->msg, sizeof(err->msg), "cannot write the side rules: %s",
@@ -825,6 +852,7 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 			/* not durable: put the old generation back, report failure */
 			fw->side_slot = old_slot;
 			flip(fw, old_slot);
+			wait_for_readers(); /* the state on disk does not know of this flip */
 			snprintf(err->msg, sizeof(err->msg), "cannot persist the ruleset in %.160s: %s",
 				 fw->paths.state_dir, strerror(-ret));
 			goto out;
@@ -887,6 +915,7 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 			 ret == -ENOSPC ? "more compiled rules than the capacity" : strerror(-ret));
 		goto out;
 	}
+	slots_quiesce(fw);
 	memcpy(fw->maps.nodes_mm + (size_t)tslot * caps.node_cap, img.nodes,
 	       (size_t)img.n_nodes * sizeof(*img.nodes));
 	memcpy(fw->maps.leaves_mm + (size_t)tslot * caps.leaf_cap, img.leaves,
@@ -919,8 +948,8 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 		if (ret) {
 			fw->tree_slot = old_t;
 			fw->side_slot = old_s;
-			if (!fw->needs_restore)
-				flip(fw, old_s);
+			flip(fw, old_s);
+			wait_for_readers(); /* the state on disk does not know of this flip */
 			snprintf(err->msg, sizeof(err->msg), "cannot persist the ruleset in %.160s: %s",
 				 fw->paths.state_dir, strerror(-ret));
 			goto out;
