@@ -10,6 +10,19 @@
  * and err->col set to the token's byte offset in the joined text.
  *
  * Only printable ASCII (0x20-0x7e) and, between tokens, tabs are accepted.
+ *
+ * Decisions a reader should know:
+ * - The family (rule.family) follows from the addresses, from proto icmp (4)
+ *   or icmpv6 (6), and from nft's ip/ip6 qualifiers; any two that disagree
+ *   are an error naming both. 'ip protocol tcp' without an address means
+ *   IPv4 TCP, as in nft; its canonical form is 'saddr 0.0.0.0/0 proto tcp'.
+ * - 'tcp dport 22' implies proto tcp and may repeat ('tcp sport 1 tcp dport
+ *   2'); 'proto' itself may be given once. nft's 'counter' is accepted and
+ *   ignored (every rule has counters); '{ 22, 80 }' is a port list.
+ * - argv: every element is split like text, except the value of a bare
+ *   'comment' keyword, which the shell has already unquoted.
+ * - Numbers are plain decimal (no sign, no 0x); IPv4 parts with a leading
+ *   zero are rejected (010 would be octal to inet_aton).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -799,7 +812,7 @@ static bool is(const struct tok *t, const char *s)
 static bool is_value_keyword(const struct tok *kw)
 {
 	static const char *const kws[] = {
-		"iif", "iifname", "vlan", "saddr", "daddr", "proto", "l4proto", "sport",
+		"iif", "iifname", "vlan", "saddr", "daddr", "proto", "sport",
 		"dport", "tcp-flags", "icmp-type", "code", "comment",
 	};
 	size_t i;
@@ -913,7 +926,7 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 			kw = &t[i];
 		}
 
-		if (!is_value_keyword(kw))
+		if (!is_value_keyword(kw) && !(is(kw, "l4proto") && kw > t && is(kw - 1, "meta")))
 			return fail(err, kw->col, "unknown keyword '%.*s'", TOKQ, kw->s);
 		vi = (int)(kw - t);
 		if (is(kw, "vlan") && vi + 1 < n && is(&t[vi + 1], "id"))
@@ -926,7 +939,7 @@ static int parse_rule_toks(const struct tok *t, int n, struct xw_rule *r, struct
 			if (!ret)
 				ret = parse_iif(&ps, val);
 		} else if (is(kw, "vlan")) {
-			uint64_t v;
+			uint64_t v = 0;
 
 			ret = field_once(&ps, XW_F_VLAN, kw);
 			if (!ret) {

@@ -353,6 +353,8 @@ static const struct bad_case bad[] = {
 	{ "udp accept", "udp", 0 },
 	{ "icmp drop", "icmp", 0 },
 	{ "meta drop", "meta", 0 },
+	{ "l4proto tcp drop", "l4proto", 0 },
+	{ "meta l4proto", "l4proto", -2 },
 	{ "ip drop", "'drop'", 3 },
 	{ "ip foo 1.2.3.4 drop", "foo", 3 },
 	{ "ip6 protocol tcp drop", "protocol", 4 },
