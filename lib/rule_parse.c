@@ -510,7 +510,7 @@ static int parse_cidr(struct pstate *ps, const struct tok *val, int want, struct
 			if (!strchr(net, '/'))
 				snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u", n.plen);
 			return fail(ps->err, val->col,
-				    "host bits set in '%.*s': the network is %s", TOKQ, s, net);
+				    "host bits set in '%.*s' (did you mean %s?)", TOKQ, s, net);
 		}
 	}
 	return 0;

@@ -15,7 +15,7 @@
  * in the joined text (or -1). Conventions: the token is quoted with single
  * quotes ("port '70000' out of range (0-65535)", "unknown keyword 'foo'");
  * a CIDR with host bits set names the network ("host bits set in
- * '10.0.0.1/8': the network is 10.0.0.0/8"); a family clash names both
+ * '10.0.0.1/8' (did you mean 10.0.0.0/8?)"); a family clash names both
  * sides; lines longer than XW_LINE_MAX give "line too long". The messages
  * carry no "line N: " prefix: xw_ruleset_read_file adds it. */
 struct xw_err {

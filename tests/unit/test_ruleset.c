@@ -280,7 +280,7 @@ static const struct bad_file bad_files[] = {
 	{ "add-rule drop\nadd-rule dport 22 drop\n", -EINVAL, "line 2: 'dport' needs proto" },
 	{ "policy drop\nadd-rule proto tcp dport 70000 drop\n", -EINVAL, "line 2: port '70000'" },
 	{ "add-rule drop\n\n# c\nadd-rule saddr 10.0.0.1/8 drop\n", -EINVAL,
-	  "line 4: host bits set in '10.0.0.1/8': the network is 10.0.0.0/8" },
+	  "line 4: host bits set in '10.0.0.1/8' (did you mean 10.0.0.0/8?)" },
 	{ "add-rule drop\ndel-rule 99\n", -ENOENT, "line 2: no rule with handle 99" },
 	{ "add-rule drop\ndel-rule 1\ndel-rule 1\n", -ENOENT, "line 3: no rule with handle 1" },
 	{ "add-rule drop\ndel-rule accept\n", -ENOENT, "line 2: no rule matches 'accept'" },
