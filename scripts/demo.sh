@@ -111,7 +111,7 @@ in_ns() {
 
 # ---- cleanup: runs on every exit, failure and Ctrl-C included ------------
 cleanup() {
-	local rc=$? p ns
+	local rc=$? p ns left
 	set +e
 	trap - EXIT INT TERM HUP
 	step "Clean up: agent, listeners, namespaces and veth, pins, bpffs, temp dirs"
@@ -136,9 +136,9 @@ cleanup() {
 	ip link del "$VETH_S" 2>/dev/null
 	ip link del "$VETH_C" 2>/dev/null
 	if [ -n "$TMP" ]; then
-		if [ $rc -ne 0 ] && [ -s "$TMP/agent.log" ]; then
+		if [ $rc -ne 0 ] && [ -s "${AGENT_LOG:-}" ]; then
 			echo "---- xdpwalld log (last lines)" >&2
-			tail -n 20 "$TMP/agent.log" | sed 's/^/    /' >&2
+			tail -n 20 "$AGENT_LOG" | sed 's/^/    /' >&2
 		fi
 		if [ $BPFFS_MOUNTED = 1 ]; then
 			say "rm -rf $TMP/bpffs/* (pins); umount $TMP/bpffs"
@@ -154,10 +154,25 @@ cleanup() {
 			rm -rf "$TMP"
 		fi
 	fi
+	# Nothing may be left behind.
+	left=()
 	for ns in "${NETNS[@]}"; do
-		[ -e "/run/netns/$ns" ] && { echo "demo: namespace $ns is left behind" >&2; rc=1; }
+		[ -e "/run/netns/$ns" ] && left+=("namespace $ns")
 	done
-	if [ $rc -eq 0 ]; then
+	for p in "$AGENT_PID" "${PIDS[@]}"; do
+		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && left+=("process $p")
+	done
+	ip link show "$VETH_S" >/dev/null 2>&1 && left+=("interface $VETH_S")
+	[ -n "$TMP" ] && [ -e "$TMP" ] && left+=("$TMP")
+	if [ ${#left[@]} -gt 0 ]; then
+		echo "demo: left behind: ${left[*]}" >&2
+		rc=1
+	else
+		say "nothing left behind"
+	fi
+	if [ $rc -eq 130 ] || [ $rc -eq 143 ] || [ $rc -eq 129 ]; then
+		printf '\n%sDemo interrupted (exit %d).%s\n' "$R$B" $rc "$N" >&2
+	elif [ $rc -eq 0 ]; then
 		printf '\n%sDemo passed in %d.%d s: every expected outcome happened.%s\n' "$G$B" \
 			$((($(date +%s%N) - T0) / 1000000000)) $(((($(date +%s%N) - T0) / 100000000) % 10)) "$N"
 	elif [ ${#FAILS[@]} -gt 0 ]; then
@@ -221,6 +236,28 @@ add_rule() {
 	fi
 }
 
+# start_agent: xdpwalld in the server namespace, attached to VETH_S; waits
+# until it says "ready" and shows its log. Sets AGENT_PID and AGENT_LOG.
+N_AGENT=0
+start_agent() {
+	local ready=1
+	N_AGENT=$((N_AGENT + 1))
+	AGENT_LOG=$TMP/agent.$N_AGENT.log
+	local agent=("$XDPWALLD" --foreground -i "$VETH_S" --pin-root "$XDPWALL_PIN_ROOT"
+		--state-dir "$XDPWALL_STATE_DIR" --run-dir "$XDPWALL_RUN_DIR" -c "$XDPWALL_CONFIG")
+	print_cmd server "${agent[@]}" "2>$AGENT_LOG" "&"
+	# nsenter, not a shell function: $! must be the agent itself.
+	nsenter --net="/run/netns/$NS_S" "${agent[@]}" 2>"$AGENT_LOG" &
+	AGENT_PID=$!
+	for _ in $(seq 200); do
+		grep -qx ready "$AGENT_LOG" && { ready=0; break; }
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	sed 's/^/      /' "$AGENT_LOG"
+	return $ready
+}
+
 # ---- preflight -----------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, bpffs, XDP): sudo make demo"
 for f in "$XDPWALLD" "$FWCTL"; do
@@ -267,11 +304,13 @@ show client ip addr add "$IP4_C/24" dev "$VETH_C"
 show client ip addr add "$IP6_C/64" dev "$VETH_C" nodad
 show client ip link set "$VETH_C" up
 # Wait (quietly) until the link passes traffic both ways, both families.
+link_ok=0
 for _ in $(seq 50); do
 	in_ns "$NS_C" ping -c 1 -W 1 -q "$IP4_S" >/dev/null 2>&1 &&
-		in_ns "$NS_C" ping -6 -c 1 -W 1 -q "$IP6_S" >/dev/null 2>&1 && break
+		in_ns "$NS_C" ping -6 -c 1 -W 1 -q "$IP6_S" >/dev/null 2>&1 && { link_ok=1; break; }
 	sleep 0.1
 done
+[ $link_ok = 1 ] || die "the veth pair passes no traffic even without the firewall"
 for port in $PORT_BLOCK $PORT_OPEN; do
 	print_cmd server socat "TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork" \
 		"SYSTEM:echo hello from the server port $port" "&"
@@ -284,22 +323,11 @@ say "TCP listeners in the server namespace (IPv4 and IPv6) on ports $PORT_BLOCK 
 
 # ---- 3. the agent --------------------------------------------------------
 step "Start xdpwalld, attached to the server's end of the veth ($VETH_S)"
-agent=("$XDPWALLD" --foreground -i "$VETH_S" --pin-root "$XDPWALL_PIN_ROOT"
-	--state-dir "$XDPWALL_STATE_DIR" --run-dir "$XDPWALL_RUN_DIR" -c "$XDPWALL_CONFIG")
-print_cmd server "${agent[@]}" "2>$TMP/agent.log" "&"
-nsenter --net="/run/netns/$NS_S" "${agent[@]}" 2>"$TMP/agent.log" &
-AGENT_PID=$!
-ready=0
-for _ in $(seq 200); do
-	grep -qx ready "$TMP/agent.log" && { ready=1; break; }
-	kill -0 "$AGENT_PID" 2>/dev/null || break
-	sleep 0.05
-done
-sed 's/^/      /' "$TMP/agent.log"
-[ $ready = 1 ] || die "xdpwalld did not become ready within 10 s"
+start_agent || die "xdpwalld did not become ready within 10 s"
 ok "xdpwalld (pid $AGENT_PID) is ready"
 if show server "$FWCTL" status && grep -q "interface $VETH_S .*prog_id [1-9]" "$TMP/out"; then
-	ok "the firewall runs on $VETH_S"
+	PROG_ID=$(sed -n "s/^interface $VETH_S .*prog_id \([0-9]*\).*/\1/p" "$TMP/out")
+	ok "the firewall (program id $PROG_ID) runs on $VETH_S"
 else
 	bad "fwctl status does not show the program on $VETH_S"
 fi
@@ -355,7 +383,27 @@ fi
 show server "$FWCTL" status || bad "fwctl status failed"
 grep -q "^rules 3$" "$TMP/out" && ok "3 rules live" || bad "fwctl status does not say 'rules 3'"
 
-# ---- 8. delete -----------------------------------------------------------
+# ---- 8. fail static -----------------------------------------------------
+step "Stop the agent: the firewall fails static, the rules stay enforced"
+print_cmd host kill -TERM "$AGENT_PID"
+kill -TERM "$AGENT_PID"
+rc=0
+wait "$AGENT_PID" || rc=$?
+tail -n 1 "$AGENT_LOG" | sed 's/^/      /'
+[ $rc -eq 0 ] && ok "xdpwalld exited with status 0" || bad "xdpwalld exited with status $rc on SIGTERM"
+show server "$FWCTL" status || bad "fwctl status failed"
+grep -q "^agent running no" "$TMP/out" && ok "fwctl status: agent not running" ||
+	bad "fwctl status does not say 'agent running no'"
+grep -q "^interface $VETH_S .*prog_id $PROG_ID " "$TMP/out" &&
+	ok "program $PROG_ID still attached to $VETH_S" || bad "program $PROG_ID no longer attached after SIGTERM"
+ping_expect blocked "$IP4_S"
+
+step "Restart the agent: it adopts the running program instead of reloading it"
+start_agent || die "xdpwalld did not restart"
+grep -q "adopting program id $PROG_ID" "$AGENT_LOG" && ok "adopted program $PROG_ID" ||
+	bad "restarted xdpwalld did not adopt program $PROG_ID"
+
+# ---- 9. delete -----------------------------------------------------------
 step "Delete the rules: traffic flows again"
 for h in "$H_PING4" "$H_PING6" "$H_TCP"; do
 	show server "$FWCTL" -e del-rule "$h" || bad "fwctl del-rule $h failed"
