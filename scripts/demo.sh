@@ -11,7 +11,8 @@
 # It never touches a real installation: the pins live on a bpffs the demo
 # mounts under a temp dir (libxdp is pointed there too), the persisted ruleset
 # and the pid file in temp dirs, and the agent reads an empty config file.
-# Exit status: 0 if every expected outcome happened, 1 otherwise.
+# Exit status: 0 if every expected outcome happened, 1 if one did not (or
+# something was left behind), 130/143 if interrupted (cleaned up all the same).
 # Run as root after `make` (make demo does both). XW_BUILD=DIR: other binaries.
 set -euo pipefail
 
