@@ -12,9 +12,16 @@
  *   5. 'count' rules that matched with a prio below the winner's are counted,
  *      the first XW_COUNT_MAX of them.
  *
- * Per-packet work is XW_TREES walks of bounded depth and their leaves; never a walk over
- * the ruleset. A leaf can in pathological sets hold thousands of rules, so
- * both scans run in bpf_loop(), which the verifier inlines into a plain loop.
+ * Per-packet work is XW_TREES walks of bounded depth and their leaves; never a
+ * walk over the ruleset. Short lists (the compiler's leaves, most side slots)
+ * are scanned inline; a leaf can in pathological sets hold thousands of rules,
+ * so the rest of a long list is scanned in bpf_loop(), which verifies for any
+ * length.
+ *
+ * Verifier notes: xw_classify() is a global function so that it is verified
+ * once, not once per path through the parser; xw_remember() and xw_iif_match()
+ * are global so that their per-packet state (how many count rules, whether the
+ * interface name was looked up) does not multiply the states of the scans.
  */
 #ifndef XW_BPF_CLASSIFY_H
 #define XW_BPF_CLASSIFY_H
@@ -36,8 +43,9 @@ struct xw_counted {
  * to it. */
 struct xw_cls {
 	struct xw_key key;
-	__u32 leaf_at;    /* first xw_leaves index of the leaf */
-	__u32 side_slot;  /* the live side slot (an index: see xw_scan_one()) */
+	__u32 scan_from;  /* bpf_loop() scans: first leaf entry / side index ... */
+	__u32 scan_end;   /* ... and the end */
+	__u32 side_slot;  /* the live side slot (an index: see xw_leaf_cb()) */
 	__u32 rules_base; /* tree slot * rule_cap */
 	__u32 best_prio;  /* XW_PRIO_NONE until a rule decided */
 	__u32 best_rid;
@@ -48,28 +56,43 @@ struct xw_cls {
 	char iif[XW_IFNAMSIZ];
 };
 
-/* The mask of the prefix bits of a len-bit prefix that fall into the word
- * starting at bit off. */
-static __always_inline __u32 xw_word_mask(__u32 len, __u32 off)
+/* The top len (0..32) bits of x are zero. A 64-bit shift, so len 0 needs no
+ * branch. */
+static __always_inline int xw_top_zero(__u32 x, __u32 len)
 {
-	if (len <= off)
-		return 0;
-	if (len >= off + 32)
-		return 0xffffffffu;
-	return 0xffffffffu << (32 - (len - off));
+	return !((__u64)x >> (32 - len));
 }
 
-/* The first len bits of the 128-bit value w[0..3] equal those of a[0..3]. */
+/* The first len bits of the 128-bit value w[0..3] equal those of a[0..3].
+ * Most prefixes end in the first word (every IPv4 one): one xor and a shift. */
 static __always_inline int xw_prefix_match(const __u32 *w, const __u32 *a, __u32 len)
 {
-	return (((w[0] ^ a[0]) & xw_word_mask(len, 0)) | ((w[1] ^ a[1]) & xw_word_mask(len, 32)) |
-		((w[2] ^ a[2]) & xw_word_mask(len, 64)) | ((w[3] ^ a[3]) & xw_word_mask(len, 96))) == 0;
+	if (len <= 32)
+		return xw_top_zero(w[0] ^ a[0], len);
+	if (w[0] != a[0])
+		return 0;
+	if (len <= 64)
+		return xw_top_zero(w[1] ^ a[1], len - 32);
+	if (w[1] != a[1])
+		return 0;
+	if (len <= 96)
+		return xw_top_zero(w[2] ^ a[2], len - 64);
+	if (w[2] != a[2])
+		return 0;
+	return xw_top_zero(w[3] ^ a[3], len >= 128 ? 32 : len - 96);
 }
 
-static __always_inline int xw_iif_match(struct xw_cls *c, const struct xw_crule *r)
+/*
+ * The interface name test, looked up lazily (once per packet) in xw_ifnames.
+ * Global, like xw_remember(): rare, and inlined its per-packet state multiplied
+ * the verifier's states ("BPF program is too large. Processed 1000001 insn").
+ */
+__noinline int xw_iif_match(struct xw_cls *c, const struct xw_crule *r)
 {
 	int i;
 
+	if (!c || !r)
+		return 0;
 	if (c->iif_state == 0) {
 		struct xw_ifname *n = bpf_map_lookup_elem(&xw_ifnames, &c->key.ifindex);
 
@@ -82,7 +105,6 @@ static __always_inline int xw_iif_match(struct xw_cls *c, const struct xw_crule 
 	if (c->iif_state != 1)
 		return 0;
 	/* strncmp(r->iif, c->iif, XW_IFNAMSIZ) == 0 */
-#pragma unroll
 	for (i = 0; i < XW_IFNAMSIZ; i++) {
 		char a = r->iif[i];
 
@@ -128,125 +150,195 @@ static __always_inline int xw_crule_match(struct xw_cls *c, const struct xw_crul
 }
 
 /* Remember a matching 'count' rule: cnt[] keeps the XW_COUNT_MAX lowest prios
- * seen, once each (a rule can sit in a leaf and in the side slot). */
-static __always_inline void xw_remember(struct xw_cls *c, __u32 prio, __u32 rid)
+ * seen, once each (a rule can sit in a leaf and in the side slot). Global: see
+ * xw_iif_match(). */
+__noinline int xw_remember(struct xw_cls *c, __u32 prio, __u32 rid)
 {
-	__u32 i, n = c->ncnt, worst = 0;
+	__u32 i, n, worst = 0;
 
+	if (!c)
+		return 0;
+	n = c->ncnt;
 	for (i = 0; i < XW_COUNT_MAX; i++) {
 		if (i >= n)
 			break;
 		if (c->cnt[i].prio == prio)
-			return;
-		if (c->cnt[i].prio > c->cnt[worst].prio)
+			return 0;
+		if (c->cnt[i].prio > c->cnt[worst & (XW_COUNT_MAX - 1)].prio)
 			worst = i;
 	}
 	if (n < XW_COUNT_MAX) {
 		worst = n;
 		c->ncnt = n + 1;
-	} else if (prio > c->cnt[worst].prio) {
-		return;
+	} else if (prio > c->cnt[worst & (XW_COUNT_MAX - 1)].prio) {
+		return 0;
 	}
 	worst &= XW_COUNT_MAX - 1;
 	c->cnt[worst].prio = prio;
 	c->cnt[worst].rid = rid;
+	return 0;
 }
 
 /*
- * Match rule r (prio below the best so far, not tombstoned) and take its
- * action. Returns 1 when the scan of r's list can stop.
- *
- * A global function: the verifier checks it once, not once per path through
- * the parser and per bpf_loop() call site; inlined, the program failed with
- * "BPF program is too large. Processed 1000001 insn".
+ * Rule r, met in ascending prio order: skip it if tombstoned, else match it
+ * and take its action. Returns 1 when the scan of r's list can stop (r's prio
+ * is not below the best so far, or r decided).
  */
-__noinline long xw_consider(struct xw_cls *c, const struct xw_crule *r)
+static __always_inline long xw_take(struct xw_cls *c, const struct xw_side *side,
+				    const struct xw_crule *r)
 {
+	__u32 rid = r->rid & (XW_MAX_RULES - 1);
+	__u32 prio = r->prio;
 	__u8 action;
 
-	if (!c || !r)
+	if (prio >= c->best_prio)
 		return 1;
+	if (side->tomb[rid / 64] & (1ull << (rid % 64)))
+		return 0;
 	if (!xw_crule_match(c, r))
 		return 0;
 	action = r->action;
 	if (action == XW_ACT_ACCEPT || action == XW_ACT_DROP) {
-		c->best_prio = r->prio;
-		c->best_rid = r->rid & (XW_MAX_RULES - 1);
+		c->best_prio = prio;
+		c->best_rid = rid;
 		c->best_action = action;
 		return 1; /* every later rule of this list has a higher prio */
 	}
 	if (action == XW_ACT_COUNT)
-		xw_remember(c, r->prio, r->rid & (XW_MAX_RULES - 1));
+		xw_remember(c, prio, rid);
 	return 0; /* count, or an action this program does not know: go on */
 }
 
-/* The cheap tests before the call: prio and tombstone. */
-static __always_inline long xw_scan_one(struct xw_cls *c, const struct xw_crule *r)
+/* Rule index idx of the leaf lists (slot offset included), or NULL. */
+static __always_inline const struct xw_crule *xw_leaf_rule(__u32 idx, __u32 rules_base)
 {
-	__u32 rid = r->rid & (XW_MAX_RULES - 1);
-	struct xw_side *side;
+	__u32 k = idx / 2, ri, *pair; /* two entries per element: see maps.h */
 
-	/* c holds the slot number, not the map value pointer: passing c to the
-	 * global xw_consider() turns all of *c into plain bytes for the
-	 * verifier, and a pointer kept there came back as
-	 * "R3 invalid mem access 'scalar'". The array lookup is inlined. */
-	side = bpf_map_lookup_elem(&xw_side, &c->side_slot);
-
-	if (r->prio >= c->best_prio || !side)
-		return 1;
-	if (side->tomb[rid / 64] & (1ull << (rid % 64)))
-		return 0;
-	/* A global function's return value is any scalar to the verifier:
-	 * "At callback return the register R0 has unknown scalar value should
-	 * have been in [0, 1]". */
-	return xw_consider(c, r) ? 1 : 0;
+	pair = bpf_map_lookup_elem(&xw_leaves, &k);
+	if (!pair)
+		return NULL;
+	ri = pair[idx & 1];
+	if (ri >= rule_cap)
+		return NULL;
+	k = rules_base + ri;
+	return bpf_map_lookup_elem(&xw_rules, &k);
 }
+
+/*
+ * Leaves and side lists are scanned inline for their first XW_SCAN_INLINE
+ * rules, which covers the leaves the compiler makes (a few rules each), and
+ * in bpf_loop() beyond, XW_SCAN_INLINE rules per iteration, so a leaf of any
+ * length is verified and scanned. Calls cost here (every JIT'ed return goes
+ * through the CPU's return thunk: ~8 ns a call on this machine), so there is
+ * one call per XW_SCAN_INLINE rules, none for a short list.
+ */
+#define XW_SCAN_INLINE 16
 
 static long xw_leaf_cb(__u64 i, void *ctx)
 {
 	struct xw_cls *c = ctx;
 	const struct xw_crule *r;
-	__u32 k, *pair, idx, ri;
+	struct xw_side *side;
+	__u32 j, idx;
 
-	idx = c->leaf_at + (__u32)i;
-	k = idx / 2; /* see xw_leaves in maps.h */
-	pair = bpf_map_lookup_elem(&xw_leaves, &k);
-	if (!pair)
+	/* c holds the slot number, not the map value pointer: passing c to a
+	 * global function (xw_remember(), xw_iif_match()) turns all of *c into
+	 * plain bytes for the verifier, and a pointer kept there came back as
+	 * "R3 invalid mem access 'scalar'". The array lookup is inlined. */
+	side = bpf_map_lookup_elem(&xw_side, &c->side_slot);
+	if (!side)
 		return 1;
-	ri = pair[idx & 1];
-	if (ri >= rule_cap)
-		return 0;
-	k = c->rules_base + ri;
-	r = bpf_map_lookup_elem(&xw_rules, &k);
-	if (!r)
-		return 1;
-	return xw_scan_one(c, r);
+	for (j = 0; j < XW_SCAN_INLINE; j++) {
+		idx = c->scan_from + (__u32)i * XW_SCAN_INLINE + j;
+		if (idx >= c->scan_end)
+			return 1;
+		r = xw_leaf_rule(idx, c->rules_base);
+		if (r && xw_take(c, side, r))
+			return 1;
+	}
+	return 0;
 }
 
 static long xw_side_cb(__u64 i, void *ctx)
 {
 	struct xw_cls *c = ctx;
 	struct xw_side *side;
+	__u32 j, idx;
 
 	side = bpf_map_lookup_elem(&xw_side, &c->side_slot);
-	if (!side || i >= XW_SIDE_MAX)
+	if (!side)
 		return 1;
-	return xw_scan_one(c, &side->side[i]);
+	for (j = 0; j < XW_SCAN_INLINE; j++) {
+		idx = c->scan_from + (__u32)i * XW_SCAN_INLINE + j;
+		if (idx >= c->scan_end || idx >= XW_SIDE_MAX)
+			return 1;
+		/* clang tests a copy of idx and indexes with the original:
+		 * "R2 unbounded memory access, make sure to bounds check any
+		 * such access". The mask changes nothing (idx < XW_SIDE_MAX);
+		 * the barrier keeps clang from dropping it. */
+		barrier_var(idx);
+		idx &= XW_SIDE_MAX - 1;
+		if (xw_take(c, side, &side->side[idx]))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u32 xw_chunks(__u32 n)
+{
+	return (n + XW_SCAN_INLINE - 1) / XW_SCAN_INLINE;
+}
+
+/* Scan the `count` rules of the leaf list at `at`. */
+static __always_inline void xw_scan_leaf(struct xw_cls *c, const struct xw_side *side, __u32 at,
+					 __u32 count)
+{
+	const struct xw_crule *r;
+	__u32 i;
+
+	for (i = 0; i < XW_SCAN_INLINE; i++) {
+		if (i >= count)
+			return;
+		r = xw_leaf_rule(at + i, c->rules_base);
+		if (r && xw_take(c, side, r))
+			return;
+	}
+	if (count > XW_SCAN_INLINE) {
+		c->scan_from = at + XW_SCAN_INLINE;
+		c->scan_end = at + count;
+		bpf_loop(xw_chunks(count - XW_SCAN_INLINE), xw_leaf_cb, c, 0);
+	}
+}
+
+static __always_inline void xw_scan_side(struct xw_cls *c, const struct xw_side *side)
+{
+	__u32 i, count = side->nside;
+
+	if (count > XW_SIDE_MAX)
+		count = XW_SIDE_MAX;
+	for (i = 0; i < XW_SCAN_INLINE; i++) {
+		if (i >= count)
+			return;
+		if (xw_take(c, side, &side->side[i]))
+			return;
+	}
+	if (count > XW_SCAN_INLINE) {
+		c->scan_from = XW_SCAN_INLINE;
+		c->scan_end = count;
+		bpf_loop(xw_chunks(count - XW_SCAN_INLINE), xw_side_cb, c, 0);
+	}
 }
 
 /*
- * Walk the tree at node root of slot to a leaf: *at gets its first xw_leaves
- * index, the return value is its rule count (0 if the walk found no leaf).
- * Global, so the verifier walks the XW_TREE_DEPTH_MAX steps once, not once per
- * tree.
+ * Walk the tree at node `root` of tree slot `slot` to a leaf: *at gets its
+ * first xw_leaves index (slot offset included), the return value is its rule
+ * count (0 if the walk found no leaf within XW_TREE_DEPTH_MAX nodes).
  */
-__noinline __u32 xw_walk(const struct xw_key *key, __u32 slot, __u32 root, __u32 *at)
+static __always_inline __u32 xw_walk(const struct xw_key *key, __u32 slot, __u32 root, __u32 *at)
 {
 	__u32 nbase = slot * node_cap, idx = root, i, k;
 	const struct xw_node *node;
 
-	if (!key || !at)
-		return 0;
 	for (i = 0; i < XW_TREE_DEPTH_MAX; i++) {
 		__u32 info, dim, shift, bits, v;
 
@@ -299,13 +391,15 @@ struct xw_verdict {
 
 /*
  * Run the rules of the live generation over key, count the winner and the
- * 'count' rules before it (bytes each). Global: see xw_consider().
+ * 'count' rules before it (bytes each). A global function: verified once, not
+ * once per path through the parser (inlined: "BPF program is too large.
+ * Processed 1000001 insn"); the one call per packet is the price.
  */
 __noinline int xw_classify(const struct xw_key *key, struct xw_verdict *v, __u64 bytes)
 {
 	__u32 zero = 0, *active, slot, at = 0, count, t, v6, i;
-	struct xw_cls c = {};
 	struct xw_side *side;
+	struct xw_cls c;
 
 	if (!key || !v)
 		return 0;
@@ -323,19 +417,22 @@ __noinline int xw_classify(const struct xw_key *key, struct xw_verdict *v, __u64
 	__builtin_memcpy(&c.key, key, sizeof(c.key));
 	c.side_slot = slot;
 	c.best_prio = XW_PRIO_NONE;
+	c.best_rid = 0;
+	c.best_action = XW_ACT_NONE;
+	c.ncnt = 0;
+	c.iif_state = 0;
+	c.scan_from = 0;
+	c.scan_end = 0;
 	slot = side->tree_slot & 1;
 	c.rules_base = slot * rule_cap;
 	v6 = !!(key->flags & XW_PKT_V6);
 	for (t = 0; t < XW_TREES; t++) {
 		count = xw_walk(&c.key, slot, XW_ROOT(v6, t), &at);
-		if (count) {
-			c.leaf_at = at;
-			bpf_loop(count, xw_leaf_cb, &c, 0);
-		}
+		if (count)
+			xw_scan_leaf(&c, side, at, count);
 	}
-	count = side->nside;
-	if (count)
-		bpf_loop(count < XW_SIDE_MAX ? count : XW_SIDE_MAX, xw_side_cb, &c, 0);
+	if (side->nside)
+		xw_scan_side(&c, side);
 
 	for (i = 0; i < XW_COUNT_MAX; i++) {
 		if (i >= c.ncnt)

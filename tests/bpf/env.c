@@ -27,7 +27,7 @@ int xw_env_process_init(void)
 
 int xw_env_setup(struct xw_env *e, const struct xw_caps *caps)
 {
-	struct xw_load_opts opts = { .caps = { 4096, 16384, 65536 } };
+	struct xw_load_opts opts = { .caps = { 65536, 262144, 1u << 20 } };
 	int err;
 
 	memset(e, 0, sizeof(*e));
