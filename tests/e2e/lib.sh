@@ -125,6 +125,18 @@ xw_in() {
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
+# xw_bg NS CMD...: run CMD in NS in the background, killed during cleanup;
+# sets BG_PID (the command's own pid: nsenter execs it, no shell in between,
+# so the kill reaches it) and detaches it from the test's stdin/stdout/stderr
+# (a leftover must never hold the runner's pipe open).
+xw_bg() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@" </dev/null >/dev/null 2>&1 &
+	BG_PID=$!
+	xw_track_pid "$BG_PID"
+}
+
 # xw_netns_pair: NS_A and NS_B joined by VETH_A (in NS_A) <-> VETH_B (in NS_B),
 # up, with IP4_A/IP6_A and IP4_B/IP6_B (no IPv6 DAD delay).
 xw_netns_pair() {
@@ -167,9 +179,9 @@ xw_agent_start() {
 	_xw_agent_n=$((_xw_agent_n + 1))
 	AGENT_LOG=$XW_TMP/agent.$_xw_agent_n.log
 	if [ "$ns" = - ]; then
-		"$XDPWALLD" --foreground "$@" 2>"$AGENT_LOG" &
+		"$XDPWALLD" --foreground "$@" </dev/null >/dev/null 2>"$AGENT_LOG" &
 	else
-		nsenter --net="/run/netns/$ns" "$XDPWALLD" --foreground "$@" 2>"$AGENT_LOG" &
+		nsenter --net="/run/netns/$ns" "$XDPWALLD" --foreground "$@" </dev/null >/dev/null 2>"$AGENT_LOG" &
 	fi
 	AGENT_PID=$!
 	xw_track_pid "$AGENT_PID"
@@ -210,14 +222,12 @@ xw_tcp() {
 
 # xw_tcp_listen NS PORT: a TCP listener on all addresses (v4 and v6) in NS.
 xw_tcp_listen() {
-	xw_in "$1" socat TCP6-LISTEN:"$2",ipv6only=0,reuseaddr,fork /dev/null 2>/dev/null &
-	xw_track_pid $!
+	xw_bg "$1" socat TCP6-LISTEN:"$2",ipv6only=0,reuseaddr,fork /dev/null
 }
 
 # xw_udp_sink NS PORT FILE: every UDP datagram received on PORT is appended to FILE.
 xw_udp_sink() {
-	xw_in "$1" socat -u UDP6-RECV:"$2",ipv6only=0,reuseaddr OPEN:"$3",creat,append 2>/dev/null &
-	xw_track_pid $!
+	xw_bg "$1" socat -u UDP6-RECV:"$2",ipv6only=0,reuseaddr OPEN:"$3",creat,append
 }
 
 # xw_udp_send NS ADDR PORT TEXT: one datagram.
