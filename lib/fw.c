@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -74,6 +75,8 @@ struct xw_fw {
 	struct xw_maps maps;
 	int lock_fd;
 	struct xw_ruleset rs;       /* committed, with rid / prio / in_tree */
+	void *snap_map;             /* rs.v lives in this private mapping of the snapshot */
+	size_t snap_map_len;
 	uint32_t tree_slot, side_slot;
 	uint64_t tomb[XW_MAX_RULES / 64];
 	uint32_t ntomb;
@@ -214,17 +217,70 @@ static int cmp_entry_prio(const void *a, const void *b)
 	return x->prio < y->prio ? -1 : x->prio > y->prio;
 }
 
-static int ruleset_reserve(struct xw_ruleset *rs, size_t n)
+static void rs_release(struct xw_fw *fw)
+{
+	if (fw->snap_map) {
+		munmap(fw->snap_map, fw->snap_map_len);
+		fw->snap_map = NULL;
+		fw->rs.v = NULL;
+		fw->rs.n = fw->rs.cap = 0;
+	}
+	xw_ruleset_free(&fw->rs);
+}
+
+static int rs_reserve(struct xw_fw *fw, size_t n)
 {
 	struct xw_entry *v;
 
-	if (n <= rs->cap)
+	if (n <= fw->rs.cap)
 		return 0;
-	v = realloc(rs->v, n * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	rs->v = v;
-	rs->cap = n;
+	if (fw->snap_map) {
+		v = malloc(n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, fw->rs.v, fw->rs.n * sizeof(*v));
+		munmap(fw->snap_map, fw->snap_map_len);
+		fw->snap_map = NULL;
+	} else {
+		v = realloc(fw->rs.v, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	fw->rs.v = v;
+	fw->rs.cap = n;
+	return 0;
+}
+
+/* Map the snapshot file privately, with room after it for the entries of the
+ * delta: no copy, and only the pages an edit writes are copied (on write). */
+static int map_snapshot(struct xw_fw *fw, int fd, uint32_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), cap = (size_t)n + XW_SIDE_MAX + 1;
+	size_t want = sizeof(struct snap_hdr) + (size_t)n * sizeof(struct xw_entry);
+	size_t len = (sizeof(struct snap_hdr) + cap * sizeof(struct xw_entry) + page - 1) & ~(page - 1);
+	size_t flen = (want + page - 1) & ~(page - 1);
+	struct stat st;
+	void *base;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if ((size_t)st.st_size != want)
+		return -EPROTO;
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	/* read-only while populating, else MAP_POPULATE breaks COW on every page */
+	if (mmap(base, want, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED ||
+	    mprotect(base, flen, PROT_READ | PROT_WRITE)) {
+		int err = -errno;
+
+		munmap(base, len);
+		return err;
+	}
+	fw->snap_map = base;
+	fw->snap_map_len = len;
+	fw->rs.v = (struct xw_entry *)((char *)base + sizeof(struct snap_hdr));
+	fw->rs.cap = cap;
 	return 0;
 }
 
@@ -251,10 +307,7 @@ static int load_snapshot(struct xw_fw *fw)
 		err = -EPROTO;
 		goto out_close;
 	}
-	err = ruleset_reserve(&fw->rs, h.n + XW_SIDE_MAX + 1);
-	if (err)
-		goto out_close;
-	err = read_all(fd, fw->rs.v, (size_t)h.n * sizeof(struct xw_entry));
+	err = map_snapshot(fw, fd, h.n);
 	if (err)
 		goto out_close;
 	fw->rs.n = h.n;
@@ -317,10 +370,14 @@ static int load_delta(struct xw_fw *fw)
 
 	/* snapshot entries minus the tombstoned (deleted) ones, plus the side
 	 * entries, in prio order */
-	for (size_t i = 0; i < fw->rs.n; i++)
-		if (!tomb_test(fw->tomb, fw->rs.v[i].rid & (XW_MAX_RULES - 1)))
-			fw->rs.v[k++] = fw->rs.v[i];
-	err = ruleset_reserve(&fw->rs, k + h.nside + 1);
+	for (size_t i = 0; i < fw->rs.n; i++) {
+		if (tomb_test(fw->tomb, fw->rs.v[i].rid & (XW_MAX_RULES - 1)))
+			continue;
+		if (k != i) /* untouched pages of the mapping stay shared */
+			fw->rs.v[k] = fw->rs.v[i];
+		k++;
+	}
+	err = rs_reserve(fw, k + h.nside + 1);
 	if (err)
 		goto out_free;
 	/* merge the (few) side entries in by prio, from the back */
@@ -439,7 +496,7 @@ out_lock:
 out_maps:
 	xw_maps_close(&fw->maps);
 out_free:
-	xw_ruleset_free(&fw->rs);
+	rs_release(fw);
 	free(fw);
 	return err;
 }
@@ -451,7 +508,7 @@ void xw_fw_close(struct xw_fw *fw)
 	if (fw->lock_fd >= 0)
 		close(fw->lock_fd); /* releases the flock */
 	xw_maps_close(&fw->maps);
-	xw_ruleset_free(&fw->rs);
+	rs_release(fw);
 	free(fw->ctr);
 	free(fw);
 }
@@ -814,6 +871,8 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 		nsub += (size_t)ret;
 	}
 	ret = assign_rids(fw, next, tomb, err);
+	if (ret == -ENOSPC)
+		ret = 1; /* every free rid is a tombstone: a rebuild frees them */
 	if (ret)
 		goto out;
 	nsub = 0;
@@ -993,7 +1052,7 @@ static int commit(struct xw_fw *fw, struct xw_ruleset *next, bool force_full, st
 		return ret;
 	}
 	/* next's rules are now the committed ruleset: move them, keep the header */
-	xw_ruleset_free(&fw->rs);
+	rs_release(fw);
 	fw->rs = *next;
 	next->v = NULL;
 	next->cap = 0;
