@@ -63,6 +63,16 @@ static const char rule_help[] =
 	"ACTION := accept | drop | count\n";
 
 static const char status_help[] =
+	"A rule file holds one command per line without the word fwctl (policy drop,\n"
+	"add-rule ...), # comments and blank lines. apply -f starts from no rules and\n"
+	"the current policy and commits once: a file with no commands (empty, or only\n"
+	"comments) removes every rule and keeps the policy; one bad line applies nothing.\n"
+	"\n"
+	"Output: edits print nothing (-c prints ok, -e the handle). With -j every command\n"
+	"prints one JSON object on stdout; edits print {\"generation\": N} (-c:\n"
+	"{\"check\": true}) plus \"handle\" with -e; a failure prints {\"error\": MSG,\n"
+	"\"status\": N} and the message on stderr too.\n"
+	"\n"
 	"Exit status: 0 success, 1 rejected input (bad rule, file or handle) or a failed\n"
 	"system call, 2 usage error, 3 firewall not loaded (no pins).\n"
 	"Environment: XDPWALL_PIN_ROOT, XDPWALL_STATE_DIR, XDPWALL_RUN_DIR.\n";

@@ -144,6 +144,10 @@ json_assert 'd["rules"] == [] and d["policy"] == "accept"'
 fw_expect 0 -e add-rule drop
 [ "$FW_OUT" = "handle 8" ] || xw_fail "handle after flush: $FW_OUT"
 
+# A failed write of the output is a failure, not a silent truncation.
+"$FWCTL" list-rules >/dev/full 2>/dev/null && xw_fail "list-rules >/dev/full succeeded"
+"$FWCTL" save >/dev/full 2>/dev/null && xw_fail "save >/dev/full succeeded"
+
 # The edit lock is free again and the agent is still alive.
 kill -0 "$AGENT_PID" || xw_fail "agent died"
 xw_pass
