@@ -2,6 +2,7 @@
 /* One loaded firewall per test (see env.h). */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,30 @@
 
 #define PKT_MAX_IN 4096
 
+/* The mount point of the env being set up or used, for the signal handler:
+ * the mount dies with the private namespace, the directory would not. */
+static char xw_env_live_dir[64];
+
+static void xw_env_on_signal(int sig)
+{
+	if (xw_env_live_dir[0]) {
+		umount2(xw_env_live_dir, MNT_DETACH);
+		rmdir(xw_env_live_dir);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int xw_env_process_init(void)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGABRT, SIGSEGV, SIGBUS };
+
 	if (unshare(CLONE_NEWNS))
 		return -errno;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], xw_env_on_signal);
 	return 0;
 }
 
@@ -37,6 +56,7 @@ int xw_env_setup(struct xw_env *e, const struct xw_caps *caps)
 	strcpy(e->dir, "/tmp/xw-bpftest-XXXXXX");
 	if (!mkdtemp(e->dir))
 		return -errno;
+	memcpy(xw_env_live_dir, e->dir, sizeof(e->dir));
 	if (mount("bpf", e->dir, "bpf", 0, "mode=0700")) {
 		err = -errno;
 		rmdir(e->dir);
@@ -84,6 +104,7 @@ void xw_env_teardown(struct xw_env *e)
 		if (umount2(e->dir, MNT_DETACH))
 			fprintf(stderr, "xw_env: umount %s: %s\n", e->dir, strerror(errno));
 		rmdir(e->dir);
+		xw_env_live_dir[0] = '\0';
 	}
 	e->mounted = false;
 }

@@ -352,6 +352,8 @@ struct diff {
 	uint64_t *want_pk, *want_by; /* per rid, cumulative */
 	struct xw_crule *crules;
 	unsigned long packets, disagreements, decided, counted;
+	bool timing;
+	uint32_t ns; /* average ns/packet of the last ruleset, if timing */
 };
 
 static void report(struct diff *d, const char *what, unsigned long pkt, const struct pkt_spec *s,
@@ -504,6 +506,24 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 					(unsigned long long)d->want_by[rid]);
 		}
 	}
+	/* ns/packet on this ruleset: 32 packets of the same mix, 2000 runs each
+	 * (after the counter check, which these runs would upset). */
+	if (d->timing) {
+		uint64_t sum = 0;
+		uint32_t ns, ret;
+
+		for (int k = 0; k < 32; k++) {
+			struct pkt_spec s;
+			const char *iif;
+			uint32_t len;
+
+			rand_packet(&d->rules[pick(nrules)], &s, &iif);
+			len = pkt_build(&s, buf, &lay);
+			assert_int_equal(xw_env_run_repeat(e, buf, len, 2000, &ret, &ns), 0);
+			sum += ns;
+		}
+		d->ns = (uint32_t)(sum / 32);
+	}
 }
 
 static int setup(void **state)
@@ -551,8 +571,12 @@ static void test_differential(void **state)
 	d.crules = calloc(MAX_CRULES, sizeof(*d.crules));
 	assert_true(d.rules && d.live && d.live_rid && d.want_pk && d.want_by && d.crules);
 
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		d.timing = i + 1 == sizeof(sets) / sizeof(sets[0]) || sets[i].rules != sets[i + 1].rules;
 		run_ruleset(&d, sets[i].rules, sets[i].packets * scale, i % 2);
+		if (d.timing)
+			printf("FIGURE bpf_ns_random_rules%u=%u\n", sets[i].rules, d.ns);
+	}
 
 	printf("FIGURE differential_packets=%lu disagreements=%lu\n", d.packets, d.disagreements);
 	print_message("decided by a rule: %lu, count-rule hits: %lu\n", d.decided, d.counted);
