@@ -70,6 +70,11 @@ fw_expect 0 add-rule proto tcp dport 2 drop
 fw_expect 0 del-rule "$h_top"
 fw_expect 0 policy accept
 fw_expect 0 insert-rule before "$h_acc" proto tcp dport 3 drop
+# More single-rule commits than the side slot holds (XW_SIDE_MAX): the tree
+# is rebuilt at least once on the way, and the counters must survive that too.
+for ((i = 0; i < 80; i++)); do
+	"$FWCTL" add-rule proto tcp dport $((10000 + i)) drop || xw_fail "add-rule $i"
+done
 [ "$(counter "$h_drop" packets)" -eq 5 ] || xw_fail "counter of $h_drop lost by commits: $(counter "$h_drop" packets)"
 [ "$(counter "$h_drop" bytes)" -eq "$bytes" ] || xw_fail "byte counter of $h_drop changed by commits"
 [ "$(counter "$h_acc" packets)" -eq 2 ] || xw_fail "counter of $h_acc lost by commits"
