@@ -217,10 +217,16 @@ static int loop(struct agent *a)
 	int ret;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		/* Failed attaches are retried every second. */
+		ret = poll(pfd, 2, xw_ifaces_retry_pending(a->ifaces) ? 1000 : -1);
+		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
 			return xw_err_r(-errno, "poll: %s", strerror(errno));
+		}
+		if (ret == 0) {
+			xw_ifaces_retry(a->ifaces);
+			continue;
 		}
 		if ((pfd[0].revents & POLLIN) && handle_signal(a))
 			return 0;

@@ -7,11 +7,13 @@
  * another program, and nothing detaches except a configuration change. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -30,9 +32,11 @@ struct xw_iface {
 	bool attached;   /* runs the program (we attached it or found it there) */
 	bool managed;    /* attached because the configuration matches */
 	bool dispatcher; /* through libxdp's dispatcher */
-	bool failed;     /* the last attach failed */
+	bool failed;     /* the last attach failed: retried every second */
+	bool logged;     /* that failure was logged as an error (once per streak) */
 	bool stranger;   /* runs the program without matching: logged once */
 	bool seen;       /* resync mark */
+	bool named;      /* has an entry in xw_ifnames */
 	enum xw_xdp_mode mode;
 };
 
@@ -43,6 +47,10 @@ struct xw_ifaces {
 	struct xdp_program *prog; /* libxdp's view of prog_fd */
 	int ifnames_fd;
 	const struct xw_agent_config *cfg;
+	/* libxdp fell back to a direct attach once: the kernel refuses its
+	 * dispatcher, which it does not start doing at run time. Attach directly
+	 * first from then on (libxdp still gets its turn if that fails). */
+	bool direct_first;
 };
 
 static enum xdp_attach_mode libxdp_mode(enum xw_xdp_mode m)
@@ -160,7 +168,7 @@ void xw_ifaces_set_config(struct xw_ifaces *t, const struct xw_agent_config *cfg
 
 /* ---- xw_ifnames ---- */
 
-static void ifnames_set(struct xw_ifaces *t, const struct xw_iface *e)
+static void ifnames_set(struct xw_ifaces *t, struct xw_iface *e)
 {
 	struct xw_ifname v = {};
 	__u32 key = e->ifindex;
@@ -169,6 +177,8 @@ static void ifnames_set(struct xw_ifaces *t, const struct xw_iface *e)
 	if (bpf_map_update_elem(t->ifnames_fd, &key, &v, BPF_ANY))
 		xw_err("%s: cannot record its name in %s: %s (iif rules will not match it)",
 		       e->name, XW_MAP_IFNAMES, strerror(errno));
+	else
+		e->named = true;
 }
 
 static void ifnames_del(struct xw_ifaces *t, int ifindex, const char *name)
@@ -213,6 +223,9 @@ static int attach_mode(struct xw_ifaces *t, struct xw_iface *e, enum xw_xdp_mode
 	char msg[128];
 	int ret;
 
+	if (t->direct_first &&
+	    !bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m), NULL))
+		return 0;
 	xw_log_libs_quiet(true);
 	ret = xdp_program__attach(t->prog, e->ifindex, libxdp_mode(m), 0);
 	xw_log_libs_quiet(false);
@@ -228,6 +241,37 @@ static int attach_mode(struct xw_ifaces *t, struct xw_iface *e, enum xw_xdp_mode
 	return 0;
 }
 
+/* An attach failed: log it as an error the first time (retries repeat it at
+ * debug level); quiet failures (races with the link going away) only ever at
+ * debug level. Returns err. */
+__attribute__((format(printf, 4, 5))) static int attach_failed(struct xw_iface *e, int err,
+							  bool quiet, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->failed = true;
+	if (quiet || e->logged) {
+		xw_debug("%s: %s%s", e->name, msg, e->logged ? " (retrying every second)" : "");
+		return err;
+	}
+	e->logged = true;
+	xw_err("%s: %s (retrying every second)", e->name, msg);
+	return err;
+}
+
+static void attach_ok(struct xw_iface *e)
+{
+	e->managed = true;
+	if (e->failed && e->logged)
+		xw_info("%s: attach works again", e->name);
+	e->failed = false;
+	e->logged = false;
+}
+
 static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 {
 	static const enum xw_xdp_mode order[][2] = {
@@ -236,57 +280,60 @@ static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 		[XW_MODE_GENERIC] = { XW_XDP_GENERIC, XW_XDP_NONE },
 	};
 	const enum xw_xdp_mode *modes = order[t->cfg->mode];
+	struct timespec t0, t1;
 	uint32_t other = 0;
 	int ret, first_err = 0;
 	unsigned i;
 
 	ret = iface_query(t, e, &other);
-	if (ret < 0) {
-		e->failed = true;
-		return xw_err_r(ret, "%s: cannot query its XDP program: %s", e->name,
-				strerror(-ret));
-	}
+	if (ret < 0)
+		return attach_failed(e, ret, ret == -ENODEV, "cannot query its XDP program: %s",
+				     strerror(-ret));
 	if (ret == 1) {
-		e->managed = true;
-		e->failed = false;
+		attach_ok(e);
 		ifnames_set(t, e);
 		xw_info("%s: adopted: already runs program id %u (%s, %s)", e->name, t->prog_id,
 			xw_xdp_mode_name(e->mode), how(e));
 		return 0;
 	}
-	if (other) {
-		e->failed = true;
-		return xw_err_r(-EBUSY, "%s: another XDP program (id %u) is attached; not replacing it",
-				e->name, other);
-	}
+	if (other)
+		return attach_failed(e, -EBUSY, false,
+				     "another XDP program (id %u) is attached; not replacing it", other);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 2 && modes[i] != XW_XDP_NONE; i++) {
 		ret = attach_mode(t, e, modes[i]);
 		if (!ret)
 			break;
 		if (!first_err)
 			first_err = ret;
-		if (i + 1 < 2 && modes[i + 1] != XW_XDP_NONE)
+		if (ret == -ENODEV)
+			break;
+		if (i + 1 < 2 && modes[i + 1] != XW_XDP_NONE && !e->logged)
 			xw_info("%s: %s mode refused (%s); trying %s", e->name,
 				xw_xdp_mode_name(modes[i]), strerror(-ret),
 				xw_xdp_mode_name(modes[i + 1]));
 	}
-	if (ret) {
-		e->failed = true;
-		return xw_err_r(first_err, "%s: cannot attach (%s mode): %s", e->name,
-				xw_mode_name(t->cfg->mode), strerror(-first_err));
-	}
+	if (ret)
+		return attach_failed(e, first_err, first_err == -ENODEV, "cannot attach (%s mode): %s",
+				     xw_mode_name(t->cfg->mode), strerror(-first_err));
+	/* A link being deleted can take an attach and lose it at once: quiet,
+	 * its RTM_DELLINK follows (else the retry finds out). */
 	ret = iface_query(t, e, NULL);
-	if (ret != 1) {
-		e->failed = true;
-		return xw_err_r(ret < 0 ? ret : -EAGAIN,
-				"%s: attach succeeded but the interface does not run program id %u",
-				e->name, t->prog_id);
-	}
-	e->managed = true;
-	e->failed = false;
+	if (ret != 1)
+		return attach_failed(e, ret < 0 ? ret : -EAGAIN, true,
+				     "attached, but the interface does not run program id %u",
+				     t->prog_id);
+	attach_ok(e);
 	ifnames_set(t, e);
-	xw_info("%s: attached program id %u (%s, %s)", e->name, t->prog_id,
-		xw_xdp_mode_name(e->mode), how(e));
+	if (!e->dispatcher && !t->direct_first) {
+		t->direct_first = true;
+		xw_info("libxdp's multi-program dispatcher is not available on this kernel; "
+			"attaching directly");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	xw_info("%s: attached program id %u (%s, %s) in %.1f ms", e->name, t->prog_id,
+		xw_xdp_mode_name(e->mode), how(e),
+		(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;
 }
 
@@ -314,6 +361,7 @@ static int iface_detach(struct xw_ifaces *t, struct xw_iface *e, const char *why
 		return xw_err_r(ret, "%s: cannot detach: %s", e->name, strerror(-ret));
 	xw_info("%s: detached program id %u (%s)", e->name, t->prog_id, why);
 	ifnames_del(t, e->ifindex, e->name);
+	e->named = false;
 	e->attached = false;
 	e->managed = false;
 	e->stranger = false;
@@ -336,8 +384,9 @@ static void iface_forget(struct xw_ifaces *t, struct xw_iface **pp)
 {
 	struct xw_iface *e = *pp;
 
-	if (e->attached) {
+	if (e->named)
 		ifnames_del(t, e->ifindex, e->name);
+	if (e->attached || e->managed) {
 		/* libxdp keeps dispatcher state in bpffs until told the link is gone. */
 		if (e->dispatcher)
 			libxdp_clean_references(e->ifindex);
@@ -363,9 +412,12 @@ static void iface_update(struct xw_ifaces *t, struct xw_iface *e)
 				e->managed = true;
 				return;
 			}
-			if (ret == 0)
-				xw_warn("%s: program id %u was taken off the interface; re-attaching",
-					e->name, t->prog_id);
+			if (ret < 0)
+				return; /* going away (-ENODEV), or logged */
+			if (!iface_attach(t, e))
+				xw_warn("%s: program id %u had been taken off the interface; "
+					"re-attached", e->name, t->prog_id);
+			return;
 		}
 		iface_attach(t, e);
 		return;
@@ -382,6 +434,10 @@ static void iface_update(struct xw_ifaces *t, struct xw_iface *e)
 			xw_warn("%s: runs program id %u but is not in the configuration; leaving it "
 				"(xdpwalld --detach removes it)", e->name, t->prog_id);
 		e->stranger = true;
+	} else if (ret == 0 && e->named) {
+		ifnames_del(t, e->ifindex, e->name);
+		e->named = false;
+		e->stranger = false;
 	}
 }
 
@@ -460,6 +516,23 @@ void xw_ifaces_reconcile(struct xw_ifaces *t)
 {
 	for (struct xw_iface *e = t->head; e; e = e->next)
 		iface_update(t, e);
+}
+
+bool xw_ifaces_retry_pending(const struct xw_ifaces *t)
+{
+	for (const struct xw_iface *e = t->head; e; e = e->next)
+		if (e->failed)
+			return true;
+	return false;
+}
+
+void xw_ifaces_retry(struct xw_ifaces *t)
+{
+	for (struct xw_iface *e = t->head; e; e = e->next)
+		if (e->failed && t->cfg && xw_config_match(t->cfg, e->name))
+			iface_attach(t, e);
+		else
+			e->failed = false;
 }
 
 unsigned xw_ifaces_attached(const struct xw_ifaces *t)

@@ -39,6 +39,10 @@ void xw_ifaces_resync_end(struct xw_ifaces *t);
  * what the agent managed and no longer matches. */
 void xw_ifaces_reconcile(struct xw_ifaces *t);
 
+/* Failed attaches are retried: is one pending, and retry them (every second). */
+bool xw_ifaces_retry_pending(const struct xw_ifaces *t);
+void xw_ifaces_retry(struct xw_ifaces *t);
+
 /* Interfaces that run the program now. */
 unsigned xw_ifaces_attached(const struct xw_ifaces *t);
 /* Log configured plain names (not globs) that no interface has yet: the agent
