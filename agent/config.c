@@ -116,6 +116,26 @@ struct parse_ctx {
 	char msg[XW_CFG_ERR_MAX];
 };
 
+/* A "[section]" line: only [agent] exists. Checked here, where the line is
+ * known (inih reports a section only with its first key, if it has one). */
+static void check_section(struct parse_ctx *c, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	size_t n;
+
+	if (*p != '[' || c->err_line)
+		return;
+	p++;
+	n = strcspn(p, "]");
+	if (p[n] != ']')
+		return; /* inih reports the syntax error */
+	if (n != strlen("agent") || strncmp(p, "agent", n)) {
+		c->err_line = c->line;
+		snprintf(c->msg, sizeof(c->msg), "unknown section [%.*s] (known: [agent])", (int)n,
+			 p);
+	}
+}
+
 /* fgets with a line count, so the handler knows where it is (Debian's inih is
  * built without INI_HANDLER_LINENO). */
 static char *reader(char *str, int num, void *stream)
@@ -140,6 +160,7 @@ static char *reader(char *str, int num, void *stream)
 	} else {
 		c->line++;
 	}
+	check_section(c, s);
 	return s;
 }
 

@@ -148,7 +148,9 @@ static void test_unknown_key(void **state)
 static void test_unknown_section(void **state)
 {
 	(void)state;
-	expect_error("[agent]\nmode = auto\n[agnet]\nmode = native\n", 4, "unknown section [agnet]");
+	/* Named at its header line, even when it holds no key. */
+	expect_error("[agent]\nmode = auto\n[agnet]\nmode = native\n", 3, "unknown section [agnet]");
+	expect_error("[agent]\nmode = auto\n\n  [extra]\n", 4, "unknown section [extra]");
 	expect_error("mode = auto\n", 1, "outside a section");
 }
 
