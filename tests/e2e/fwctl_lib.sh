@@ -98,14 +98,17 @@ gen_rules() {
 	}'
 }
 
-# fw_time VAR CMD...: run CMD, store its wall time in seconds in VAR.
+# fw_time VAR CMD...: run CMD, store its wall time in seconds in VAR; returns
+# CMD's status.
 fw_time() {
-	local var=$1 t0 t1
+	local _var=$1 _t0 _t1 _rc
 	shift
-	t0=$(date +%s%N)
+	_t0=$(date +%s%N)
 	"$@"
-	t1=$(date +%s%N)
-	printf -v "$var" '%d.%03d' $(((t1 - t0) / 1000000000)) $((((t1 - t0) / 1000000) % 1000))
+	_rc=$?
+	_t1=$(date +%s%N)
+	printf -v "$_var" '%d.%03d' $(((_t1 - _t0) / 1000000000)) $((((_t1 - _t0) / 1000000) % 1000))
+	return $_rc
 }
 
 # fw_agent: start the agent with no interfaces (it loads and pins the program).

@@ -98,16 +98,22 @@ fw_expect 0 apply -f /dev/null
 fw_expect 0 policy accept
 
 # ---- big sets: timings, list-rules and save stay fast -----------------------
+gen_rules 100000 >"$XW_TMP/good100k"
+fw_expect 0 -j list-rules
+json_assert 'd["rules"] == []'
+fw_time t "$FWCTL" apply -f "$XW_TMP/good100k" || xw_fail "apply 100k into an empty set"
+xw_figure fwctl_apply_100k_into_empty_s "$t"
 fw_time t "$FWCTL" apply -f "$XW_TMP/good10k" || xw_fail "apply 10k"
 xw_figure fwctl_apply_10k_s "$t"
-gen_rules 100000 >"$XW_TMP/good100k"
 fw_time t "$FWCTL" apply -f "$XW_TMP/good100k" || xw_fail "apply 100k"
 xw_figure fwctl_apply_100k_s "$t"
 fw_time t "$FWCTL" add-rule proto udp dport 9 drop || xw_fail "add-rule into 100k"
 xw_figure fwctl_add_rule_into_100k_s "$t"
 fw_time t "$FWCTL" insert-rule proto udp dport 7 drop || xw_fail "insert-rule into 100k"
 xw_figure fwctl_insert_rule_into_100k_s "$t"
-fw_time t "$FWCTL" del-rule 50000 || xw_fail "del-rule in 100k"
+fw_expect 0 -j list-rules
+mid=$(json_get 'd["rules"][50000]["handle"]')
+fw_time t "$FWCTL" del-rule "$mid" || xw_fail "del-rule in 100k"
 xw_figure fwctl_del_rule_in_100k_s "$t"
 fw_time t "$FWCTL" list-rules >"$XW_TMP/list100k" || xw_fail "list-rules 100k"
 xw_figure fwctl_list_rules_100k_s "$t"
