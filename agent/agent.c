@@ -87,6 +87,7 @@ static int load_or_adopt(struct agent *a)
 {
 	struct xw_load_opts lopts = {};
 	uint32_t id = 0;
+	double t0;
 	int ret;
 
 	ret = xw_pins_open_prog(a->paths.pin_root, &a->prog_fd);
@@ -105,12 +106,14 @@ static int load_or_adopt(struct agent *a)
 		restore_ruleset(a, false);
 		return 0;
 	}
+	t0 = now_ms();
 	ret = xw_load_and_pin(a->paths.pin_root, &lopts, &a->prog_fd);
 	if (ret)
 		return xw_err_r(ret, "cannot load and pin the program under %s: %s",
 				a->paths.pin_root, strerror(-ret));
 	xw_prog_pin_id(a->paths.pin_root, &id);
-	xw_info("loaded program id %u, pinned under %s", id, a->paths.pin_root);
+	xw_info("loaded program id %u, pinned under %s in %.1f ms", id, a->paths.pin_root,
+		now_ms() - t0);
 	/* Fresh pins hold an empty ruleset: attaching them without the persisted
 	 * one would open the firewall. */
 	ret = restore_ruleset(a, true);
