@@ -52,7 +52,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 int xw_netlink_open(struct xw_netlink **out, xw_link_fn fn, void *ctx)
 {
 	struct xw_netlink *nl;
-	int ret;
+	const char *env;
+	int ret, rcvbuf;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
@@ -79,10 +80,25 @@ int xw_netlink_open(struct xw_netlink **out, xw_link_fn fn, void *ctx)
 		ret = -EIO;
 		goto out_free_ev;
 	}
-	/* Ask for a big buffer; a smaller one only means earlier ENOBUFS resyncs. */
-	if (setsockopt(nl_socket_get_fd(nl->ev), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &(int){ EVENT_RCVBUF }, sizeof(int)))
-		nl_socket_set_buffer_size(nl->ev, EVENT_RCVBUF, 0);
+	/* Ask for a big buffer; a smaller one only means earlier ENOBUFS resyncs.
+	 * XDPWALLD_NETLINK_RCVBUF (bytes) overrides it: tests make it tiny to
+	 * force an overflow. */
+	rcvbuf = EVENT_RCVBUF;
+	env = getenv("XDPWALLD_NETLINK_RCVBUF");
+	if (env && env[0]) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (errno || *end || v <= 0 || v > (1L << 30))
+			xw_warn("ignoring XDPWALLD_NETLINK_RCVBUF=%s: not a size in bytes", env);
+		else
+			rcvbuf = v;
+	}
+	if (setsockopt(nl_socket_get_fd(nl->ev), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		nl_socket_set_buffer_size(nl->ev, rcvbuf, 0);
 	nl_socket_set_nonblocking(nl->ev);
 
 	nl->dump = nl_socket_alloc();
