@@ -33,11 +33,17 @@ if [ -x "$FWCTL" ]; then
 fi
 
 # The lock goes with the process: after SIGTERM a new agent may start, and a
-# daemonized one (no --foreground) returns when ready.
+# daemonized one (no --foreground) returns when ready, and tells systemd
+# (READY=1 on $NOTIFY_SOCKET).
 xw_agent_stop TERM
-xw_in "$NS_A" "$XDPWALLD" -i "$VETH_A" </dev/null >/dev/null 2>"$XW_TMP/daemon.log" ||
+nsenter --net="/run/netns/$NS_B" socat -u UNIX-RECV:"$XW_TMP/notify" OPEN:"$XW_TMP/notified",creat,append \
+	</dev/null >/dev/null 2>&1 &
+xw_track_pid $!
+xw_wait 2 test -S "$XW_TMP/notify" || xw_fail "no notify socket"
+NOTIFY_SOCKET=$XW_TMP/notify xw_in "$NS_A" "$XDPWALLD" -i "$VETH_A" </dev/null >/dev/null 2>"$XW_TMP/daemon.log" ||
 	xw_fail "daemonized agent: $(cat "$XW_TMP/daemon.log")"
 grep -qx ready "$XW_TMP/daemon.log" || xw_fail "the daemon's parent returned before ready"
+xw_wait 2 grep -q "READY=1" "$XW_TMP/notified" || xw_fail "no READY=1 on \$NOTIFY_SOCKET"
 daemon=$(cat "$XDPWALL_RUN_DIR/xdpwalld.pid")
 xw_track_pid "$daemon"
 kill -0 "$daemon" || xw_fail "the daemon is not running"
