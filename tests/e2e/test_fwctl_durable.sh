@@ -43,11 +43,7 @@ json_assert 'd["interfaces"][0]["mode"] in ("native", "generic") and d["interfac
 json_assert 'isinstance(d["interfaces"][0]["dispatcher"], bool)'
 
 # ---- counters ---------------------------------------------------------------
-# The sink is started here rather than with xw_udp_sink, whose $! is the
-# subshell's, not socat's: socat then outlives the test holding its stdout.
-nsenter --net="/run/netns/$NS_A" socat -u UDP6-RECV:9998,ipv6only=0,reuseaddr \
-	OPEN:"$XW_TMP/sink",creat,append </dev/null >/dev/null 2>&1 &
-xw_track_pid $!
+xw_udp_sink "$NS_A" 9998 "$XW_TMP/sink"
 fw_expect 0 -e add-rule saddr "$IP4_B" proto udp dport 9999 drop
 h_drop=${FW_OUT#handle }
 fw_expect 0 -e add-rule proto udp dport 9998 accept
