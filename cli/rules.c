@@ -10,7 +10,6 @@
  * Readers (list-rules, save, -c) take the same lock: without it they could
  * read the maps and the persisted file on either side of a commit. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
