@@ -122,7 +122,15 @@ int xw_iface_find_prog(int ifindex, uint32_t prog_id, struct xw_iface_status *ou
 			return 1;
 		}
 	}
-	if (!out->attached_id || !prog_id)
+	if (!out->attached_id) {
+		char name[IF_NAMESIZE];
+
+		/* bpf_xdp_query filters a link dump: a missing ifindex is no error there. */
+		if (!if_indextoname(ifindex, name) && (errno == ENXIO || errno == ENODEV))
+			return -ENODEV;
+		return 0;
+	}
+	if (!prog_id)
 		return 0;
 	if (in_dispatcher(ifindex, prog_id, &out->mode)) {
 		out->prog_id = prog_id;

@@ -35,6 +35,21 @@ xw_wait 2 eval '[ -z "$(xw_xdp_id "$NS" "$LATE")" ]' || xw_fail "SIGHUP did not 
 grep -q "$LATE: detached program id $prog (no longer in the configuration)" "$AGENT_LOG" ||
 	xw_fail "no log line for the detach of $LATE"
 
+# ---- a rename follows the configuration (and xw_ifnames follows the name) ----
+ifname_of() {
+	bpftool -j map lookup pinned "$XDPWALL_PIN_ROOT/xw_ifnames" key $(printf '%d %d %d %d' \
+		$(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255))) 2>/dev/null |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)["value"]; print(bytes(int(b, 16) for b in v).split(b"\0")[0].decode())' 2>/dev/null
+}
+idx=$(xw_in "$NS" cat "/sys/class/net/$OTHER/ifindex" 2>/dev/null || xw_in "$NS" ip -o link show dev "$OTHER" | cut -d: -f1)
+[ "$(ifname_of "$idx")" = "$OTHER" ] || xw_fail "xw_ifnames[$idx] is '$(ifname_of "$idx")', expected $OTHER"
+xw_in "$NS" ip link set "$OTHER" name "xwz$XW_ID" || xw_fail "rename"
+xw_wait 2 eval '[ -z "$(xw_xdp_id "$NS" "xwz$XW_ID")" ]' || xw_fail "renamed out of the configuration, still attached"
+xw_wait 2 eval '[ -z "$(ifname_of "$idx")" ]' || xw_fail "xw_ifnames kept the detached interface"
+xw_in "$NS" ip link set "xwz$XW_ID" name "$OTHER" || xw_fail "rename back"
+xw_wait 2 eval '[ "$(xw_xdp_id "$NS" "$OTHER")" = "$prog" ]' || xw_fail "renamed back, not re-attached"
+xw_wait 2 eval '[ "$(ifname_of "$idx")" = "$OTHER" ]' || xw_fail "xw_ifnames not restored after the rename back"
+
 # ---- SIGHUP with a bad file: error with the line, nothing changes ------------
 printf '[agent]\ninterfaces = %s\nmode = turbo\n' "$LATE" >"$conf"
 kill -HUP "$AGENT_PID"

@@ -70,6 +70,11 @@ sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
 xw_figure agent_attach_latency_ms_median "$(awk -v v="${sorted[9]}" 'BEGIN{printf "%.1f", v/1000}')"
 xw_figure agent_attach_latency_ms_max "$(awk -v v="${sorted[19]}" 'BEGIN{printf "%.1f", v/1000}')"
 
+# The agent's own share: the attach call, from its log (the rest is the
+# kernel's link setup and the netlink event).
+xw_figure agent_attach_call_ms_median "$(sed -n 's/.*attached program id .* in \([0-9.]*\) ms$/\1/p' "$AGENT_LOG" |
+	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+
 # ---- leaks over 200 cycles ---------------------------------------------------
 counts() {
 	local fds progs maps pins
