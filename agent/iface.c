@@ -223,22 +223,26 @@ static int attach_mode(struct xw_ifaces *t, struct xw_iface *e, enum xw_xdp_mode
 	char msg[128];
 	int ret;
 
-	if (t->direct_first &&
-	    !bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m), NULL))
-		return 0;
+	/* Failures are ours to report, once (the caller names the mode and the
+	 * kernel's reason): keep the libraries' warnings for each try at debug. */
 	xw_log_libs_quiet(true);
+	if (t->direct_first &&
+	    !bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m), NULL)) {
+		ret = 0;
+		goto out;
+	}
 	ret = xdp_program__attach(t->prog, e->ifindex, libxdp_mode(m), 0);
-	xw_log_libs_quiet(false);
 	if (!ret)
-		return 0;
+		goto out;
 	libxdp_strerror(ret, msg, sizeof(msg));
 	xw_debug("%s: libxdp attach in %s mode failed (%s); trying a direct attach", e->name,
 		 xw_xdp_mode_name(m), msg);
 	/* Never replace a program someone else attached meanwhile. */
-	if (bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m),
-			   NULL))
-		return -errno;
-	return 0;
+	ret = bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m),
+			     NULL) ? -errno : 0;
+out:
+	xw_log_libs_quiet(false);
+	return ret;
 }
 
 /* An attach failed: log it as an error the first time (retries repeat it at
@@ -281,6 +285,7 @@ static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 	};
 	const enum xw_xdp_mode *modes = order[t->cfg->mode];
 	struct timespec t0, t1;
+	char why[320] = "";
 	uint32_t other = 0;
 	int ret, first_err = 0;
 	unsigned i;
@@ -304,18 +309,20 @@ static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 		ret = attach_mode(t, e, modes[i]);
 		if (!ret)
 			break;
-		if (!first_err)
+		if (!first_err) {
 			first_err = ret;
+			snprintf(why, sizeof(why), "%s%s%s", strerror(-ret),
+				 xw_log_libs_kernel_msg()[0] ? ": " : "", xw_log_libs_kernel_msg());
+		}
 		if (ret == -ENODEV)
 			break;
 		if (i + 1 < 2 && modes[i + 1] != XW_XDP_NONE && !e->logged)
 			xw_info("%s: %s mode refused (%s); trying %s", e->name,
-				xw_xdp_mode_name(modes[i]), strerror(-ret),
-				xw_xdp_mode_name(modes[i + 1]));
+				xw_xdp_mode_name(modes[i]), why, xw_xdp_mode_name(modes[i + 1]));
 	}
 	if (ret)
 		return attach_failed(e, first_err, first_err == -ENODEV, "cannot attach (%s mode): %s",
-				     xw_mode_name(t->cfg->mode), strerror(-first_err));
+				     xw_mode_name(t->cfg->mode), why);
 	/* A link being deleted can take an attach and lose it at once: quiet,
 	 * its RTM_DELLINK follows (else the retry finds out). */
 	ret = iface_query(t, e, NULL);
@@ -386,7 +393,7 @@ static void iface_forget(struct xw_ifaces *t, struct xw_iface **pp)
 
 	if (e->named)
 		ifnames_del(t, e->ifindex, e->name);
-	if (e->attached || e->managed) {
+	if (e->attached || e->managed || e->failed) {
 		/* libxdp keeps dispatcher state in bpffs until told the link is gone. */
 		if (e->dispatcher)
 			libxdp_clean_references(e->ifindex);

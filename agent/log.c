@@ -14,6 +14,7 @@
 
 static enum xw_log_level log_level = XW_LOG_INFO;
 static bool libs_quiet;
+static char kernel_msg[256]; /* the last "Kernel error message" libbpf relayed while quiet */
 static const char *const level_names[] = {
 	[XW_LOG_ERROR] = "error",
 	[XW_LOG_WARN] = "warn",
@@ -80,6 +81,24 @@ void xw_log(enum xw_log_level level, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
 	enum xw_log_level level = l == LIBBPF_WARN && !libs_quiet ? XW_LOG_WARN : XW_LOG_DEBUG;
+	static const char prefix[] = "libbpf: Kernel error message: ";
+
+	if (libs_quiet) {
+		char buf[sizeof(kernel_msg) + sizeof(prefix)];
+		va_list aq;
+		size_t n;
+
+		va_copy(aq, ap);
+		vsnprintf(buf, sizeof(buf), fmt, aq);
+		va_end(aq);
+		if (!strncmp(buf, prefix, sizeof(prefix) - 1)) {
+			snprintf(kernel_msg, sizeof(kernel_msg), "%.*s", (int)sizeof(kernel_msg) - 1,
+				 buf + sizeof(prefix) - 1);
+			n = strlen(kernel_msg);
+			while (n && kernel_msg[n - 1] == '\n')
+				kernel_msg[--n] = '\0';
+		}
+	}
 
 	if (level <= log_level)
 		log_line(level, fmt, ap);
@@ -103,5 +122,12 @@ void xw_log_hook_libs(void)
 
 void xw_log_libs_quiet(bool quiet)
 {
+	if (quiet)
+		kernel_msg[0] = '\0';
 	libs_quiet = quiet;
+}
+
+const char *xw_log_libs_kernel_msg(void)
+{
+	return kernel_msg;
 }

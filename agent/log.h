@@ -36,5 +36,7 @@ void xw_log_hook_libs(void);
  * failures are expected and reported by us (libxdp probing its dispatcher
  * makes libbpf warn about a failed load on kernels that refuse it). */
 void xw_log_libs_quiet(bool quiet);
+/* The kernel's own words (netlink extack) that libbpf relayed while quiet, or "". */
+const char *xw_log_libs_kernel_msg(void);
 
 #endif
