@@ -144,8 +144,6 @@ out_free:
 	return ret;
 }
 
-static void iface_forget(struct xw_ifaces *t, struct xw_iface **pp);
-
 void xw_ifaces_free(struct xw_ifaces *t)
 {
 	if (!t)

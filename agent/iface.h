@@ -50,7 +50,8 @@ unsigned xw_ifaces_attached(const struct xw_ifaces *t);
 void xw_ifaces_log_missing(const struct xw_ifaces *t);
 
 /* xdpwalld --detach: take the program (prog_fd) off every interface of this
- * network namespace that runs it, directly or in libxdp's dispatcher.
+ * network namespace that runs it, directly or in libxdp's dispatcher. Their
+ * xw_ifnames entries stay until the next agent's resync drops them.
  * Returns 0 or the first -errno (after trying every interface). */
 int xw_ifaces_detach_all(int prog_fd);
 
