@@ -10,7 +10,7 @@ PKGS=(
 	libnl-3-dev libnl-route-3-dev
 	libjson-c-dev libinih-dev libcmocka-dev
 	bpftool xdp-tools
-	iproute2 iputils-ping nftables socat procps util-linux
+	iproute2 iputils-ping nftables socat procps util-linux python3
 )
 
 missing=()
