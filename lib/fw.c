@@ -786,6 +786,16 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 
 	if (fw->needs_restore)
 		return 1;
+	/* more rules outside the tree than the side slot holds (an apply -f,
+	 * say): rebuild, before any work that grows with them */
+	{
+		size_t outside = 0;
+
+		for (size_t i = 0; i < next->n && outside <= XW_SIDE_MAX; i++)
+			outside += next->v[i].rid == XW_RID_NONE || !next->v[i].in_tree;
+		if (outside > XW_SIDE_MAX)
+			return 1;
+	}
 	tomb = malloc(sizeof(fw->tomb));
 	if (!tomb)
 		return -ENOMEM;
@@ -1093,23 +1103,49 @@ int xw_fw_restore(struct xw_fw *fw, struct xw_err *err)
 
 /* ---- counters ---- */
 
+/* Per-rule counters of every rule in use, summed over CPUs, read once per
+ * open: one lookup per rule for a small ruleset, one batch up to the highest
+ * rid in use for a large one. */
 static int read_counters(const struct xw_fw *cfw)
 {
 	struct xw_fw *fw = (struct xw_fw *)cfw;
 	unsigned ncpu = (unsigned)fw->maps.ncpus;
-	struct xw_counter *all, *sum;
-	uint32_t out_batch = 0, count = XW_MAX_RULES;
-	uint32_t *keys;
+	struct xw_counter *all = NULL, *sum;
+	uint32_t out_batch = 0, count = 0, *keys = NULL;
 	int err;
 
 	if (fw->ctr)
 		return 0;
 	sum = calloc(XW_MAX_RULES, sizeof(*sum));
-	all = calloc((size_t)XW_MAX_RULES * ncpu, sizeof(*all));
-	keys = calloc(XW_MAX_RULES, sizeof(*keys));
-	if (!sum || !all || !keys) {
+	if (!sum)
+		return -ENOMEM;
+	for (size_t i = 0; i < fw->rs.n; i++)
+		if (fw->rs.v[i].rid < XW_MAX_RULES && fw->rs.v[i].rid + 1 > count)
+			count = fw->rs.v[i].rid + 1;
+	if (count == 0)
+		goto out_done;
+	all = calloc((size_t)(fw->rs.n < 256 ? 1 : count) * ncpu, sizeof(*all));
+	keys = calloc(count, sizeof(*keys));
+	if (!all || !keys) {
 		err = -ENOMEM;
 		goto out_free;
+	}
+	if (fw->rs.n < 256) {
+		for (size_t i = 0; i < fw->rs.n; i++) {
+			uint32_t rid = fw->rs.v[i].rid;
+
+			if (rid >= XW_MAX_RULES)
+				continue;
+			if (bpf_map_lookup_elem(fw->maps.counters, &rid, all)) {
+				err = -errno;
+				goto out_free;
+			}
+			for (unsigned c = 0; c < ncpu; c++) {
+				sum[rid].packets += all[c].packets;
+				sum[rid].bytes += all[c].bytes;
+			}
+		}
+		goto out_done;
 	}
 	err = bpf_map_lookup_batch(fw->maps.counters, NULL, &out_batch, keys, all, &count, NULL);
 	if (err && errno != ENOENT) {
@@ -1126,6 +1162,7 @@ static int read_counters(const struct xw_fw *cfw)
 			sum[rid].bytes += all[(size_t)i * ncpu + c].bytes;
 		}
 	}
+out_done:
 	fw->ctr = sum;
 	sum = NULL;
 	err = 0;
