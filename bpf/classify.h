@@ -193,9 +193,10 @@ static __always_inline long xw_take(struct xw_cls *c, const struct xw_side *side
 
 	if (prio >= c->best_prio)
 		return 1;
-	if (side->tomb[rid / 64] & (1ull << (rid % 64)))
-		return 0;
 	if (!xw_crule_match(c, r))
+		return 0;
+	/* after the match: most rules scanned do not match */
+	if (side->tomb[rid / 64] & (1ull << (rid % 64)))
 		return 0;
 	action = r->action;
 	if (action == XW_ACT_ACCEPT || action == XW_ACT_DROP) {
