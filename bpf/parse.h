@@ -3,8 +3,9 @@
  * Packet parsing: one frame in, a struct xw_key and a parse verdict out.
  *
  * Packet verdicts (what the program does with a frame before and after the
- * rules; every frame adds to exactly one of the first seven xw_stats counters,
- * FRAGMENT and NON_IP are notes on top of one of them):
+ * rules). Every frame adds one packet and its bytes to exactly one of the
+ * xw_stats counters RULE_ACCEPT, RULE_DROP, POLICY_ACCEPT, POLICY_DROP,
+ * L2_PASS, MALFORMED and EXTHDR_LIMIT; FRAGMENT and NON_IP are notes on top:
  *
  *   frame                                              verdict    xw_stats
  *   -------------------------------------------------  ---------  -----------------------
@@ -36,7 +37,8 @@
  *   any other upper-layer protocol                     rules      RULE_* / POLICY_*
  *     (classified without L4)
  *   IP, no rule decided, ICMPv6 neighbour discovery    XDP_PASS   L2_PASS
- *     (types 133-137, complete ICMPv6 header)
+ *     (types 133-137, complete ICMPv6 header), under
+ *     either policy (a rule may still drop it)
  *   IP, no rule decided                                policy     POLICY_ACCEPT / POLICY_DROP
  *   IP, an accept / drop rule decided                  rule       RULE_ACCEPT / RULE_DROP
  *
@@ -222,7 +224,7 @@ static __always_inline int xw_parse_ipv6(void *l3, void *data_end, struct xw_key
 				len = ((__u32)eh->len + 1) * 8;
 			nh = eh->nexthdr;
 			/* The length byte bounds len to 2048, so the offset of cur
-			 * stays bounded over the unrolled walk. */
+			 * stays bounded over the XW_EXTHDR_MAX steps. */
 			cur += len;
 			if (cur > end)
 				return XW_PARSE_MALFORMED;
