@@ -389,7 +389,7 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 	struct xw_caps caps = { e->m.caps.rule_cap, e->m.caps.node_cap, e->m.caps.leaf_cap };
 	uint8_t policy = chance(50) ? XW_ACT_ACCEPT : XW_ACT_DROP;
 	struct xw_crule side[XW_SIDE_MAX];
-	uint32_t nside = 0, ncr = 0, nlive = 0, tomb[256], ntomb = 0;
+	uint32_t nside = 0, ncr = 0, nlive = 0, tomb[256], ntomb = 0, ntrees = 0;
 	struct xw_tree_image img;
 	const char *cur_iif = NULL;
 	struct xw_counter st0[XW_STAT_MAX], st1[XW_STAT_MAX];
@@ -425,10 +425,12 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 		nlive++;
 	}
 	assert_int_equal(xw_tree_build(d->crules, ncr, &caps, &img), 0);
+	for (uint32_t r = 0; r < 2 * XW_TREES; r++)
+		ntrees += img.nodes[r].info != XW_NODE_LEAF; /* not an empty leaf */
 	print_message("ruleset: %u rules (%u compiled, %u side, %u tombstoned), policy %s, tree slot %u: "
-		      "%u nodes, %u leaf entries, depth %u, largest leaf %u\n",
+		      "%u trees in use, %u nodes, %u leaf entries, depth %u, largest leaf %u\n",
 		      nrules, ncr, nside, ntomb, policy == XW_ACT_DROP ? "drop" : "accept", tslot,
-		      img.n_nodes, img.n_leaves, img.depth_max, img.leaf_max);
+		      ntrees, img.n_nodes, img.n_leaves, img.depth_max, img.leaf_max);
 	assert_int_equal(xw_env_write_tree(e, tslot, &img), 0);
 	xw_tree_image_free(&img);
 	assert_int_equal(xw_env_commit(e, policy, tslot, side, nside, tomb, ntomb), 0);
