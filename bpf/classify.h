@@ -56,30 +56,31 @@ struct xw_cls {
 	char iif[XW_IFNAMSIZ];
 };
 
-/* The top len (0..32) bits of x are zero. A 64-bit shift, so len 0 needs no
- * branch. */
-static __always_inline int xw_top_zero(__u32 x, __u32 len)
+/* The top len (0..32) bits of the 32-bit x are zero. 64-bit arithmetic
+ * throughout: len 0 needs no branch, and without alu32 (clang's default BPF
+ * CPU) u32 temporaries cost a zero-extension (two shifts) each. */
+static __always_inline int xw_top_zero(__u64 x, __u64 len)
 {
-	return !((__u64)x >> (32 - len));
+	return !(x >> (32 - len));
 }
 
 /* The first len bits of the 128-bit value w[0..3] equal those of a[0..3].
  * Most prefixes end in the first word (every IPv4 one): one xor and a shift. */
-static __always_inline int xw_prefix_match(const __u32 *w, const __u32 *a, __u32 len)
+static __always_inline int xw_prefix_match(const __u32 *w, const __u32 *a, __u64 len)
 {
 	if (len <= 32)
-		return xw_top_zero(w[0] ^ a[0], len);
+		return xw_top_zero((__u64)w[0] ^ a[0], len);
 	if (w[0] != a[0])
 		return 0;
 	if (len <= 64)
-		return xw_top_zero(w[1] ^ a[1], len - 32);
+		return xw_top_zero((__u64)w[1] ^ a[1], len - 32);
 	if (w[1] != a[1])
 		return 0;
 	if (len <= 96)
-		return xw_top_zero(w[2] ^ a[2], len - 64);
+		return xw_top_zero((__u64)w[2] ^ a[2], len - 64);
 	if (w[2] != a[2])
 		return 0;
-	return xw_top_zero(w[3] ^ a[3], len >= 128 ? 32 : len - 96);
+	return xw_top_zero((__u64)w[3] ^ a[3], len >= 128 ? 32 : len - 96);
 }
 
 /*
