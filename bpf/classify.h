@@ -165,16 +165,15 @@ __noinline int xw_remember(struct xw_cls *c, __u32 prio, __u32 rid)
 			break;
 		if (c->cnt[i].prio == prio)
 			return 0;
-		if (c->cnt[i].prio > c->cnt[worst & (XW_COUNT_MAX - 1)].prio)
+		if (c->cnt[i].prio > c->cnt[worst].prio)
 			worst = i;
 	}
 	if (n < XW_COUNT_MAX) {
 		worst = n;
 		c->ncnt = n + 1;
-	} else if (prio > c->cnt[worst & (XW_COUNT_MAX - 1)].prio) {
+	} else if (prio > c->cnt[worst].prio) {
 		return 0;
 	}
-	worst &= XW_COUNT_MAX - 1;
 	c->cnt[worst].prio = prio;
 	c->cnt[worst].rid = rid;
 	return 0;
@@ -188,6 +187,8 @@ __noinline int xw_remember(struct xw_cls *c, __u32 prio, __u32 rid)
 static __always_inline long xw_take(struct xw_cls *c, const struct xw_side *side,
 				    const struct xw_crule *r)
 {
+	/* rid < XW_MAX_RULES by contract; without the mask the tombstone test
+	 * fails with "R2 max value is outside of the allowed memory range". */
 	__u32 rid = r->rid & (XW_MAX_RULES - 1);
 	__u32 prio = r->prio;
 	__u8 action;
@@ -364,6 +365,9 @@ static __always_inline __u32 xw_walk(const struct xw_key *key, __u32 slot, __u32
 		dim = (info >> 16) & 0xff;
 		shift = (info >> 8) & 0xff;
 		bits = info & 0xff;
+		/* a corrupt node ends the walk; the dim test is also what the
+		 * verifier needs for key->w[dim]: "invalid variable-offset read
+		 * from stack R1 var_off=(0x0; 0x3fc) off=-184 size=4" */
 		if (dim >= XW_DIMS || shift >= 32 || bits > 32)
 			return 0;
 		v = key->w[dim] >> shift;
@@ -376,7 +380,7 @@ static __always_inline void xw_count(__u32 rid, __u64 bytes)
 {
 	struct xw_counter *ctr;
 
-	rid &= XW_MAX_RULES - 1;
+	rid &= XW_MAX_RULES - 1; /* the rid space of the tombstones, see xw_take() */
 	ctr = bpf_map_lookup_elem(&xw_counters, &rid);
 	if (ctr) {
 		ctr->packets++;
