@@ -179,8 +179,8 @@ static int xw_env_test_run(struct xw_env *e, const void *pkt, uint32_t len, uint
 			   uint32_t repeat, uint32_t *retval, uint32_t *ns)
 {
 	struct xdp_md ctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
-			    .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
+		    .repeat = repeat);
 	uint8_t out[PKT_MAX_IN + 512];
 
 	if (len > PKT_MAX_IN)
