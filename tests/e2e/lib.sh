@@ -102,7 +102,8 @@ _xw_cleanup() {
 				tail -n 30 "$l" >&2
 			done
 		fi
-		umount "$XW_TMP/bpffs" 2>/dev/null
+		# Lazily if something still holds it: the rm must not descend into it.
+		umount "$XW_TMP/bpffs" 2>/dev/null || umount -l "$XW_TMP/bpffs" 2>/dev/null
 		rm -rf "$XW_TMP"
 	fi
 	exit $rc
