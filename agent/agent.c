@@ -102,8 +102,13 @@ static int load_or_adopt(struct agent *a)
 	if (!ret) {
 		xw_prog_pin_id(a->paths.pin_root, &id);
 		xw_info("adopting program id %u pinned under %s", id, a->paths.pin_root);
-		/* A restore failure here leaves the maps as they are: still enforcing. */
-		restore_ruleset(a, false);
+		/* The maps may hold an empty ruleset (an earlier start that failed
+		 * to restore): attach nothing before the persisted one is in. What
+		 * is attached already stays as it is. */
+		ret = restore_ruleset(a, false);
+		if (ret)
+			return xw_err_r(ret, "not attaching anything without the persisted ruleset; "
+					     "interfaces already attached keep the maps as they are");
 		return 0;
 	}
 	t0 = now_ms();

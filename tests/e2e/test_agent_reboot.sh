@@ -4,7 +4,8 @@
 # detached and the bpffs is gone (a fresh one mounted); the agent starts on
 # no pins, loads the program, restores the persisted ruleset (same handles,
 # same policy) BEFORE it attaches anything, and the rules are enforced the
-# moment it says "ready", IPv4 and IPv6, TCP and UDP.
+# moment it says "ready", IPv4 and IPv6, TCP and UDP. A corrupt persisted
+# ruleset makes it attach nothing rather than an empty ruleset.
 # FIGURE agent_start_to_enforcing_10k_ms: agent start to "ready" (enforcing).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fwctl_lib.sh"
@@ -92,4 +93,22 @@ fw_expect 0 -j list-rules
 after=$(digest)
 [ "$after" = "$before" ] || xw_fail "rules or handles differ after the reboot ($before -> $after)"
 "$FWCTL" save | diff -q "$XW_TMP/saved" - >/dev/null || xw_fail "save differs after the reboot"
+
+# ---- a reboot with a corrupt persisted ruleset: attach nothing (fail closed to
+# the old state, never open with an empty ruleset), on fresh pins and on adopt.
+xw_agent_stop TERM
+xw_in "$NS_A" "$XDPWALLD" --detach 2>/dev/null || xw_fail "--detach"
+umount "$XW_TMP/bpffs" && mount -t bpf bpf "$XW_TMP/bpffs" || xw_fail "fresh bpffs"
+for f in "$XDPWALL_STATE_DIR"/*; do
+	[ "$(basename "$f")" = lock ] || dd if=/dev/urandom of="$f" bs=64 count=1 conv=notrunc 2>/dev/null
+done
+for start in fresh adopt; do
+	xw_in "$NS_A" "$XDPWALLD" --foreground -i "$VETH_A" </dev/null >/dev/null 2>"$XW_TMP/corrupt.log"
+	rc=$?
+	[ $rc -eq 1 ] || xw_fail "$start start on a corrupt state: exit $rc, expected 1"
+	grep -q "not attaching anything without the persisted ruleset" "$XW_TMP/corrupt.log" ||
+		xw_fail "$start start on a corrupt state: $(cat "$XW_TMP/corrupt.log")"
+	grep -qx ready "$XW_TMP/corrupt.log" && xw_fail "$start start on a corrupt state reported ready"
+	[ -z "$(xw_xdp_id "$NS_A" "$VETH_A")" ] || xw_fail "$start start on a corrupt state attached"
+done
 xw_pass
