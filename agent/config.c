@@ -113,6 +113,7 @@ struct parse_ctx {
 	int line;       /* lines read so far: the line inih is handling */
 	int err_line;   /* first line a handler rejected, 0 if none */
 	int long_line;  /* first line longer than the reader's buffer */
+	int read_err;   /* errno of a failed read */
 	char msg[XW_CFG_ERR_MAX];
 };
 
@@ -141,11 +142,16 @@ static void check_section(struct parse_ctx *c, const char *line)
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *c = stream;
-	char *s = fgets(str, num, c->f);
+	char *s;
 	size_t len;
 
-	if (!s)
+	errno = 0;
+	s = fgets(str, num, c->f);
+	if (!s) {
+		if (ferror(c->f))
+			c->read_err = errno ? errno : EIO;
 		return NULL;
+	}
 	len = strlen(s);
 	if (len && s[len - 1] == '\n') {
 		c->line++;
@@ -274,8 +280,8 @@ int xw_config_load(struct xw_agent_config *cfg, const char *path, char *err, siz
 	ini_allow_multiline = false;
 	ini_inline_comment_prefixes = (char *)";#";
 	line = ini_parse_stream(reader, c, handler, c);
-	if (line < 0 || ferror(c->f)) {
-		ret = line == -2 ? -ENOMEM : -EIO;
+	if (line < 0 || c->read_err) {
+		ret = line == -2 ? -ENOMEM : -(c->read_err ? c->read_err : EIO);
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
 		goto out_cfg;
 	}

@@ -207,8 +207,9 @@ static void test_unreadable(void **state)
 	assert_non_null(strstr(err, path));
 
 	/* A directory opens but cannot be read. */
-	assert_true(xw_config_load(&cfg, tmpdir, err, sizeof(err)) < 0);
+	assert_int_equal(xw_config_load(&cfg, tmpdir, err, sizeof(err)), -EISDIR);
 	assert_non_null(strstr(err, "cannot read"));
+	assert_non_null(strstr(err, "Is a directory"));
 	assert_non_null(strstr(err, tmpdir));
 	assert_int_equal(cfg.set, 0);
 	xw_config_free(&cfg);
