@@ -243,6 +243,20 @@ out:
 	return ret;
 }
 
+/* Is the program on ifindex libxdp's multi-program dispatcher? */
+static bool is_dispatcher(int ifindex)
+{
+	struct xdp_multiprog *mp;
+	bool ret;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp))
+		return false;
+	ret = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
 /* An attach failed: log it as an error the first time (retries repeat it at
  * debug level); quiet failures (races with the link going away) only ever at
  * debug level. Returns err. */
@@ -299,7 +313,9 @@ static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 			xw_xdp_mode_name(e->mode), how(e));
 		return 0;
 	}
-	if (other)
+	/* Another program: join it only if it is libxdp's dispatcher (libxdp
+	 * adds ours to it); never replace anything. */
+	if (other && !is_dispatcher(e->ifindex))
 		return attach_failed(e, -EBUSY, false,
 				     "another XDP program (id %u) is attached; not replacing it", other);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

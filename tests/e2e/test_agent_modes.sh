@@ -4,6 +4,7 @@
 # native, is refused, falls back to generic and says so; --mode native logs
 # one clear error naming the interface, keeps running, retries quietly, and
 # attaches nothing else in its place; the interface going away ends the retries.
+# Someone else's XDP program is never replaced.
 . "$(dirname "$0")/lib.sh"
 xw_init "$@"
 NS=xw-$XW_TEST-$$
@@ -31,4 +32,15 @@ xw_in "$NS" ip link del "$BR"
 xw_wait 2 grep -q "$BR: gone" "$AGENT_LOG" || xw_fail "the agent did not forget $BR"
 xw_agent_stop TERM
 [ "$AGENT_RC" -eq 0 ] || xw_fail "exit status $AGENT_RC"
+
+# ---- someone else's program: never replaced ----------------------------------
+V=xwv$XW_ID
+xw_in "$NS" ip link add "$V" type veth peer name "xwu$XW_ID" || xw_fail "veth"
+xw_in "$NS" ip link set dev "$V" xdp obj "$XW_BUILD/xdpwall.bpf.o" sec xdp || xw_fail "foreign XDP program"
+foreign=$(xw_xdp_id "$NS" "$V")
+[ -n "$foreign" ] && [ "$foreign" != "$prog" ] || xw_fail "no foreign program"
+xw_agent_start "$NS" -i "$V" || xw_fail "agent did not start beside a foreign program"
+grep -q "error: $V: another XDP program (id $foreign) is attached; not replacing it" "$AGENT_LOG" ||
+	xw_fail "no clear error about the foreign program: $(cat "$AGENT_LOG")"
+[ "$(xw_xdp_id "$NS" "$V")" = "$foreign" ] || xw_fail "the foreign program was replaced"
 xw_pass
