@@ -224,8 +224,8 @@ static int attach_mode(struct xw_ifaces *t, struct xw_iface *e, enum xw_xdp_mode
 	/* Failures are ours to report, once (the caller names the mode and the
 	 * kernel's reason): keep the libraries' warnings for each try at debug. */
 	xw_log_libs_quiet(true);
-	if (t->direct_first &&
-	    !bpf_xdp_attach(e->ifindex, t->prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m), NULL)) {
+	if (t->direct_first && !bpf_xdp_attach(e->ifindex, t->prog_fd,
+					       XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_flags(m), NULL)) {
 		ret = 0;
 		goto out;
 	}

@@ -45,7 +45,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	if (nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_IFNAME])
 		return NL_SKIP;
-	nl->fn(nl->ctx, h->nlmsg_type == RTM_NEWLINK, ifi->ifi_index, nla_get_string(tb[IFLA_IFNAME]));
+	nl->fn(nl->ctx, h->nlmsg_type == RTM_NEWLINK, ifi->ifi_index,
+	       nla_get_string(tb[IFLA_IFNAME]));
 	return NL_OK;
 }
 

@@ -79,7 +79,8 @@ static bool in_dispatcher(int ifindex, uint32_t prog_id, enum xw_xdp_mode *mode)
 	if (libxdp_get_error(mp) || !mp)
 		return false;
 	if (!xdp_multiprog__is_legacy(mp)) {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
 			if (xdp_program__id(p) == prog_id) {
 				found = true;
 				*mode = mode_of(xdp_multiprog__attach_mode(mp));

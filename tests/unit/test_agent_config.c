@@ -149,7 +149,8 @@ static void test_unknown_section(void **state)
 {
 	(void)state;
 	/* Named at its header line, even when it holds no key. */
-	expect_error("[agent]\nmode = auto\n[agnet]\nmode = native\n", 3, "unknown section [agnet]");
+	expect_error("[agent]\nmode = auto\n[agnet]\nmode = native\n", 3,
+		     "unknown section [agnet]");
 	expect_error("[agent]\nmode = auto\n\n  [extra]\n", 4, "unknown section [extra]");
 	expect_error("mode = auto\n", 1, "outside a section");
 }
@@ -294,9 +295,13 @@ static void test_options_over_file(void **state)
 	}
 	/* Every option over the file; -i replaces the file's list. */
 	{
-		const char *argv[] = { "xdpwalld", "--config", path, "-i", "veth*", "--interface=xw0",
-				       "--mode", "generic", "--pin-root=/cli/pins", "--run-dir",
-				       "/cli/run", "-v", "--foreground" };
+		const char *argv[] = { "xdpwalld",   "--config",
+				       path,         "-i",
+				       "veth*",      "--interface=xw0",
+				       "--mode",     "generic",
+				       "--pin-root=/cli/pins", "--run-dir",
+				       "/cli/run",   "-v",
+				       "--foreground" };
 
 		assert_int_equal(parse(&o, 13, argv), 0);
 		assert_true(o.foreground);
