@@ -218,6 +218,8 @@ for s in "${SETS[@]}"; do
 	"$BENCH" fwrules "$rules" "$T/$name.v6.fw" v6 >/dev/null || { fail "fwrules v6 $name"; continue; }
 	figure "$name.fwctl_rules" "$n"
 	if apply "$name" v4 "$T/$name.v4.fw"; then
+		# what every later fwctl command reads back first
+		figure "$name.v4.state_bytes" "$(stat -c %s "$XDPWALL_STATE_DIR/ruleset" 2>/dev/null || echo -)"
 		collect "$BENCH" replay "$name.v4" "$trace" "$XDPFILTER_OBJ" "$T/bpffs/xdpfilter" ||
 			fail "replay $name v4"
 		[ "$name" = gen_100k ] && add_rule_time "$name"
