@@ -48,8 +48,10 @@ struct xw_ifaces {
 	int ifnames_fd;
 	const struct xw_agent_config *cfg;
 	/* libxdp fell back to a direct attach once: the kernel refuses its
-	 * dispatcher, which it does not start doing at run time. Attach directly
-	 * first from then on (libxdp still gets its turn if that fails). */
+	 * dispatcher (libxdp 1.3.1 here: "Compatibility check ... Operation not
+	 * permitted"), or libxdp cannot re-load our already loaded XDP program as
+	 * the dispatcher's freplace extension. Neither changes at run time: attach
+	 * directly first from then on (libxdp still gets its turn if that fails). */
 	bool direct_first;
 };
 
@@ -348,8 +350,9 @@ static int iface_attach(struct xw_ifaces *t, struct xw_iface *e)
 	ifnames_set(t, e);
 	if (!e->dispatcher && !t->direct_first) {
 		t->direct_first = true;
-		xw_info("libxdp's multi-program dispatcher is not available on this kernel; "
-			"attaching directly");
+		xw_info("libxdp attached without its multi-program dispatcher (refused by this "
+			"kernel, or unusable with a program loaded outside libxdp); attaching "
+			"directly from now on");
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	xw_info("%s: attached program id %u (%s, %s) in %.1f ms", e->name, t->prog_id,
