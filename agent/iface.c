@@ -510,9 +510,9 @@ void xw_ifaces_resync_begin(struct xw_ifaces *t)
 void xw_ifaces_resync_end(struct xw_ifaces *t)
 {
 	struct xw_iface **pp = &t->head, *e;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev;
 	__u32 stale[64];
-	unsigned n = 0;
+	unsigned n, rounds = 0; /* bounded: a delete that keeps failing must not spin */
 
 	while (*pp) {
 		if (!(*pp)->seen)
@@ -521,19 +521,28 @@ void xw_ifaces_resync_end(struct xw_ifaces *t)
 			pp = &(*pp)->next;
 	}
 	/* Entries of xw_ifnames for interfaces that no longer run the program (or
-	 * no longer exist: an agent that was down missed their removal). */
-	while (!bpf_map_get_next_key(t->ifnames_fd, prev, &next)) {
-		pp = find(t, next);
-		e = pp ? *pp : NULL;
-		if ((!e || !e->attached) && n < sizeof(stale) / sizeof(stale[0]))
-			stale[n++] = next;
-		key = next;
-		prev = &key;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		xw_debug("ifindex %u: stale entry of %s removed", stale[i], XW_MAP_IFNAMES);
-		ifnames_del(t, stale[i], "?");
-	}
+	 * no longer exist: an agent that was down missed their removal), a batch
+	 * at a time (deleting while walking a hash restarts the walk). */
+	do {
+		n = 0;
+		prev = NULL;
+		while (n < sizeof(stale) / sizeof(stale[0]) &&
+		       !bpf_map_get_next_key(t->ifnames_fd, prev, &next)) {
+			pp = find(t, next);
+			e = pp ? *pp : NULL;
+			if (!e || !e->attached)
+				stale[n++] = next;
+			key = next;
+			prev = &key;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			xw_debug("ifindex %u: stale entry of %s removed", stale[i], XW_MAP_IFNAMES);
+			ifnames_del(t, stale[i], "?");
+			pp = find(t, stale[i]);
+			if (pp)
+				(*pp)->named = false;
+		}
+	} while (n == sizeof(stale) / sizeof(stale[0]) && ++rounds < 64);
 }
 
 void xw_ifaces_reconcile(struct xw_ifaces *t)
