@@ -152,8 +152,9 @@ gen() { # gen NAME N NHDR SEED
 	"$BENCH" gen "$2" "$3" "$4" "$T/sets/$1.rules" "$T/sets/$1.trace" || fail "gen $1"
 	add_set "$1" "$T/sets/$1.rules" "$T/sets/$1.trace"
 }
-gen gen_1 1 1000 1
-gen gen_1k 1000 5000 2
+# every generated trace has 10000 headers: the same flows and repeats per set
+gen gen_1 1 10000 1
+gen gen_1k 1000 10000 2
 if [ -z "$QUICK" ]; then
 	gen gen_10k 10000 10000 3
 	gen gen_100k 100000 10000 4
@@ -219,7 +220,7 @@ for s in "${SETS[@]}"; do
 	figure "$name.fwctl_rules" "$n"
 	if apply "$name" v4 "$T/$name.v4.fw"; then
 		# what every later fwctl command reads back first
-		figure "$name.v4.state_bytes" "$(stat -c %s "$XDPWALL_STATE_DIR/ruleset" 2>/dev/null || echo -)"
+		figure "$name.v4.state_bytes" "$(cat "$XDPWALL_STATE_DIR"/ruleset "$XDPWALL_STATE_DIR"/delta 2>/dev/null | wc -c)"
 		collect "$BENCH" replay "$name.v4" "$trace" "$XDPFILTER_OBJ" "$T/bpffs/xdpfilter" ||
 			fail "replay $name v4"
 		[ "$name" = gen_100k ] && add_rule_time "$name"
@@ -242,6 +243,8 @@ for s in "${SETS[@]}"; do
 	for fam in v4 v6; do
 		r=$(div "$(get "$name.$fam.xdpwall_ns")" "$(get "$name.$fam.xdpfilter_ns")")
 		figure "$name.$fam.ratio_xdpfilter" "$r"
+		r=$(div "$(get "$name.$fam.cold_xdpwall_ns")" "$(get "$name.$fam.cold_xdpfilter_ns")")
+		figure "$name.$fam.cold_ratio_xdpfilter" "$r"
 		r=$(div "$(get "$name.$fam.nomatch_xdpwall_ns")" "$(get "$name.$fam.nomatch_xdpfilter_ns")")
 		figure "$name.$fam.nomatch_ratio_xdpfilter" "$r"
 	done
@@ -258,14 +261,18 @@ echo "Per packet: kernel-measured ns/packet of BPF_PROG_TEST_RUN. 'trace' = ever
 echo "run 'repeat' times (about 1M packets per pass over many flows), mean over the headers,"
 echo "median of 5 passes; 'miss' = one header that matches no rule, repeat 1M, median of 5."
 echo "(A classifier slower than the time budget gets fewer repeats and headers: see SLOW lines.)"
+echo "'cold' = every header once (repeat 1) through xdpwall, xdp-filter and the empty program in"
+echo "turn, so each finds its cache lines evicted; includes the clock reads around one run:"
+echo "compare with c-floor, the empty program measured the same way."
 echo "xdp-filter = Debian's xdpfilt_alw_all.o with one 'ip' rule, on the same frames."
 echo "Floor (empty XDP_DROP program): $floor ns/packet.  apply = wall time of 'fwctl apply -f',"
 echo "median of 3; nft = 'nft -f' of the same rules in one chain, in a new network namespace."
 echo "MiB = bpftool memlock of all xdpwall maps (fixed by the capacities, not by the set);"
 echo "tree KiB = the part of the tree maps the set fills."
 echo
-printf '%-10s %-3s %7s | %8s %8s %6s | %8s %8s %6s | %8s %7s %7s %9s %7s | %5s\n' \
-	set fam rules trace xdpfilt ratio miss xf-miss ratio apply_s nft_s MiB tree_KiB leafmax disag
+FMT='%-8s %-2s %6s | %9s %7s %6s | %9s %7s %7s %6s | %9s %7s %6s | %6s %6s %5s %8s %7s | %5s\n'
+printf "$FMT" set fam rules trace xdpfilt ratio cold xf-cold c-floor ratio miss xf-miss ratio \
+	apply_s nft_s MiB tree_KiB leafmax disag
 for s in "${SETS[@]}"; do
 	IFS='|' read -r name rules trace <<<"$s"
 	for fam in v4 v6; do
@@ -276,9 +283,10 @@ for s in "${SETS[@]}"; do
 		[ "$tree" != - ] && tree=$(awk -v b="$tree" 'BEGIN { printf "%.0f", b / 1024 }')
 		nft=-
 		[ $fam = v4 ] && nft=$(get "$name.nft_s")
-		printf '%-10s %-3s %7s | %8s %8s %6s | %8s %8s %6s | %8s %7s %7s %9s %7s | %5s\n' \
-			"$name" $fam "$(get "$name.fwctl_rules")" \
+		printf "$FMT" "$name" $fam "$(get "$name.fwctl_rules")" \
 			"$(get "$p.xdpwall_ns")" "$(get "$p.xdpfilter_ns")" "$(get "$p.ratio_xdpfilter")" \
+			"$(get "$p.cold_xdpwall_ns")" "$(get "$p.cold_xdpfilter_ns")" \
+			"$(get "$p.cold_floor_ns")" "$(get "$p.cold_ratio_xdpfilter")" \
 			"$(get "$p.nomatch_xdpwall_ns")" "$(get "$p.nomatch_xdpfilter_ns")" \
 			"$(get "$p.nomatch_ratio_xdpfilter")" \
 			"$(get "$name.$fam.apply_s")" "$nft" "$mem" "$tree" "$(get "$p.tree_leaf_max")" \

@@ -89,6 +89,8 @@ int prog_median(int prog_fd, const struct bench_pkt *p, uint32_t repeat, double 
  * update (see run.c). */
 #define BENCH_VETH0 "xwb0"
 #define BENCH_VETH1 "xwb1"
+#define BENCH_VETH2 "xwb2"
+#define BENCH_VETH3 "xwb3"
 int bench_netns_veth(void);
 int prog_hold(int prog_fd, const char *ifname);
 

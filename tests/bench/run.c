@@ -199,14 +199,17 @@ int prog_load_drop(void)
  * is attached to an interface in native mode stays in the dispatcher, and the
  * test runs then leave it alone. So the programs under test are attached to
  * the two ends of a veth pair in a network namespace of this process's own,
- * which goes away, detaching them, when the process exits.
+ * which goes away, detaching them, when the process exits. (Two pairs: up
+ * to four programs.)
  */
 int bench_netns_veth(void)
 {
 	if (unshare(CLONE_NEWNET))
 		return -errno;
 	if (system("ip link add " BENCH_VETH0 " type veth peer name " BENCH_VETH1 " && "
-		   "ip link set " BENCH_VETH0 " up && ip link set " BENCH_VETH1 " up"))
+		   "ip link add " BENCH_VETH2 " type veth peer name " BENCH_VETH3 " && "
+		   "for i in " BENCH_VETH0 " " BENCH_VETH1 " " BENCH_VETH2 " " BENCH_VETH3 "; do "
+		   "ip link set $i up || exit 1; done"))
 		return -EIO;
 	return 0;
 }
