@@ -34,7 +34,8 @@ void xw_env_teardown(struct xw_env *e);
  * and tombstones (rids, ntomb of them), written to the inactive side slot, then
  * one flip of xw_active. */
 int xw_env_commit(struct xw_env *e, uint32_t policy, uint32_t tree_slot,
-		  const struct xw_crule *side, uint32_t nside, const uint32_t *tomb, uint32_t ntomb);
+		  const struct xw_crule *side, uint32_t nside, const uint32_t *tomb,
+		  uint32_t ntomb);
 
 /* Copy a tree image into tree slot `slot` of the mmaps. */
 int xw_env_write_tree(struct xw_env *e, uint32_t slot, const struct xw_tree_image *img);

@@ -131,7 +131,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, struct pkt_layout *lay)
 		size_t hl = 20 + s->ip_opts, tot;
 
 		assert(s->ip_opts % 4 == 0 && s->ip_opts <= 40);
-		ip[0] = (uint8_t)((s->ip_version ? s->ip_version : 4) << 4 | (s->ihl ? s->ihl : hl / 4));
+		ip[0] = (uint8_t)((s->ip_version ? s->ip_version : 4) << 4 |
+				  (s->ihl ? s->ihl : hl / 4));
 		put16(ip + 4, 0x1234);
 		put16(ip + 6, (uint16_t)((s->mf ? 0x2000 : 0) | (s->frag_offset & 0x1fff)));
 		ip[8] = 64;
@@ -261,7 +262,8 @@ void pkt_key(const struct pkt_spec *s, uint32_t ifindex, struct xw_key *k)
 		/* a non-first fragment names the header after the fragment header */
 		for (unsigned i = 0; i < s->next; i++) {
 			if (s->ext[i].type == 44 && s->ext[i].offset) {
-				k->w[XW_DIM_PROTO] = i + 1 < s->next ? s->ext[i + 1].type : s->proto;
+				k->w[XW_DIM_PROTO] =
+					i + 1 < s->next ? s->ext[i + 1].type : s->proto;
 				break;
 			}
 		}

@@ -227,8 +227,11 @@ static void near_addr(uint32_t out[4], const struct xw_cidr *c, bool v6, bool ha
 	unsigned plen, how = pick(6);
 
 	if (!have || chance(15)) {
-		for (int i = 0; i < 4; i++)
-			out[i] = v6 ? (chance(80) ? base[i] : rnd()) : (i ? 0 : (chance(80) ? base[0] : rnd()));
+		for (int i = 0; i < 4; i++) {
+			uint32_t w = chance(80) ? base[i] : rnd();
+
+			out[i] = v6 || i == 0 ? w : 0;
+		}
 		return;
 	}
 	plen = c->plen;
@@ -297,8 +300,10 @@ static void rand_packet(const struct xw_rule *r, struct pkt_spec *s, const char 
 		if ((r->fields & XW_F_VLAN) && chance(10))
 			s->nvlan = 0;
 	}
-	near_addr(s->saddr, &r->saddr, v6, (r->fields & XW_F_SADDR) && (r->saddr.family == 6) == v6);
-	near_addr(s->daddr, &r->daddr, v6, (r->fields & XW_F_DADDR) && (r->daddr.family == 6) == v6);
+	near_addr(s->saddr, &r->saddr, v6,
+		  (r->fields & XW_F_SADDR) && (r->saddr.family == 6) == v6);
+	near_addr(s->daddr, &r->daddr, v6,
+		  (r->fields & XW_F_DADDR) && (r->daddr.family == 6) == v6);
 	s->proto = (r->fields & XW_F_PROTO) && chance(85) ? r->proto : protos[pick(sizeof(protos))];
 	if (s->proto == 1 && v6 && chance(80))
 		s->proto = 58;
@@ -309,8 +314,9 @@ static void rand_packet(const struct xw_rule *r, struct pkt_spec *s, const char 
 	s->tcp_flags = (r->fields & XW_F_TCPFLAGS) && chance(50) ?
 			       (uint8_t)((r->tcp_flags & r->tcp_mask) | (rnd() & ~r->tcp_mask)) :
 			       (uint8_t)rnd();
-	s->icmp_type = (r->fields & XW_F_ICMPTYPE) && chance(70) ? r->icmp_type :
-								   icmp_types[pick(sizeof(icmp_types))];
+	s->icmp_type = icmp_types[pick(sizeof(icmp_types))];
+	if ((r->fields & XW_F_ICMPTYPE) && chance(70))
+		s->icmp_type = r->icmp_type;
 	if (chance(10))
 		s->icmp_type = (uint8_t)(s->icmp_type + 1);
 	s->icmp_code = (r->fields & XW_F_ICMPCODE) && chance(70) ? r->icmp_code : (uint8_t)pick(4);
@@ -404,7 +410,8 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 	for (uint32_t i = 0; i < nrules; i++) {
 		struct xw_crule tmp[XW_PORTS_MAX * XW_PORTS_MAX];
 		int n = xw_crule_expand(&d->rules[i], i, i, tmp, sizeof(tmp) / sizeof(tmp[0]));
-		bool to_side = nrules > 1 && chance(nrules > 100 ? 1 : 15) && nside + (uint32_t)n <= XW_SIDE_MAX;
+		bool to_side = nrules > 1 && chance(nrules > 100 ? 1 : 15) &&
+			       nside + (uint32_t)n <= XW_SIDE_MAX;
 		bool dead = !to_side && ntomb < 256 && chance(3);
 
 		assert_true(n > 0);
@@ -427,8 +434,9 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 	assert_int_equal(xw_tree_build(d->crules, ncr, &caps, &img), 0);
 	for (uint32_t r = 0; r < 2 * XW_TREES; r++)
 		ntrees += img.nodes[r].info != XW_NODE_LEAF; /* not an empty leaf */
-	print_message("ruleset: %u rules (%u compiled, %u side, %u tombstoned), policy %s, tree slot %u: "
-		      "%u trees in use, %u nodes, %u leaf entries, depth %u, largest leaf %u\n",
+	print_message("ruleset: %u rules (%u compiled, %u side, %u tombstoned), policy %s, "
+		      "tree slot %u: %u trees in use, %u nodes, %u leaf entries, depth %u, "
+		      "largest leaf %u\n",
 		      nrules, ncr, nside, ntomb, policy == XW_ACT_DROP ? "drop" : "accept", tslot,
 		      ntrees, img.n_nodes, img.n_leaves, img.depth_max, img.leaf_max);
 	assert_int_equal(xw_env_write_tree(e, tslot, &img), 0);
@@ -502,8 +510,9 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 		if (ctr.packets != d->want_pk[rid] || ctr.bytes != d->want_by[rid]) {
 			d->disagreements++;
 			if (d->disagreements <= 10)
-				fprintf(stderr, "DISAGREE rule %u counted %llu/%llu, want %llu/%llu\n", rid,
-					(unsigned long long)ctr.packets, (unsigned long long)ctr.bytes,
+				fprintf(stderr, "DISAGREE rule %u counted %llu/%llu, want %llu/%llu\n",
+					rid, (unsigned long long)ctr.packets,
+					(unsigned long long)ctr.bytes,
 					(unsigned long long)d->want_pk[rid],
 					(unsigned long long)d->want_by[rid]);
 		}
@@ -574,7 +583,9 @@ static void test_differential(void **state)
 	assert_true(d.rules && d.live && d.live_rid && d.want_pk && d.want_by && d.crules);
 
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		d.timing = i + 1 == sizeof(sets) / sizeof(sets[0]) || sets[i].rules != sets[i + 1].rules;
+		size_t nsets = sizeof(sets) / sizeof(sets[0]);
+
+		d.timing = i + 1 == nsets || sets[i].rules != sets[i + 1].rules;
 		run_ruleset(&d, sets[i].rules, sets[i].packets * scale, i % 2);
 		if (d.timing)
 			printf("FIGURE bpf_ns_random_rules%u=%u\n", sets[i].rules, d.ns);

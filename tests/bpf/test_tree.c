@@ -143,7 +143,8 @@ static void test_hand_cuts(void **state)
 	assert_int_equal(xw_env_commit(e, XW_ACT_ACCEPT, 0, NULL, 0, NULL, 0), 0);
 	assert_int_equal(xw_env_clear_counters(e, 64), 0);
 	{
-		struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .proto = 17, .sport = 1, .dport = 2 };
+		struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .proto = 17, .sport = 1,
+				      .dport = 2 };
 
 		assert_int_equal(run(e, &s, NULL), XDP_PASS);
 		assert_int_equal(packets(e, 0), 0);
@@ -151,18 +152,20 @@ static void test_hand_cuts(void **state)
 
 	assert_int_equal(xw_env_commit(e, XW_ACT_ACCEPT, 1, NULL, 0, NULL, 0), 0);
 	for (uint32_t q = 0; q < 4; q++) {
-		struct pkt_spec s = { .saddr = { q << 30 | 0x123456 }, .proto = 17, .sport = 1, .dport = 2 };
+		struct pkt_spec s = { .saddr = { q << 30 | 0x123456 }, .proto = 17, .sport = 1,
+				      .dport = 2 };
 
 		assert_int_equal(xw_env_clear_counters(e, 64), 0);
 		assert_int_equal(run(e, &s, NULL), q == 3 ? XDP_PASS : XDP_DROP);
 		for (uint32_t r = 0; r < 4; r++)
 			assert_int_equal(packets(e, r), r == q);
-		assert_int_equal(packets(e, 20), 1); /* tree 2 walked too, count before the winner */
+		/* tree 2 walked too: its count rule comes before the winner */
+		assert_int_equal(packets(e, 20), 1);
 		assert_int_equal(packets(e, 30), 0);
 	}
 	for (uint32_t port = 1000; port < 1004; port++) {
-		struct pkt_spec s = { .v6 = true, .saddr = { 1 }, .daddr = { 2 }, .proto = 6, .sport = 9,
-				      .dport = (uint16_t)port };
+		struct pkt_spec s = { .v6 = true, .saddr = { 1 }, .daddr = { 2 }, .proto = 6,
+				      .sport = 9, .dport = (uint16_t)port };
 
 		assert_int_equal(xw_env_clear_counters(e, 64), 0);
 		assert_int_equal(run(e, &s, NULL), port % 2 ? XDP_PASS : XDP_DROP);
@@ -220,8 +223,8 @@ static void test_depth_bound(void **state)
  * ranges; plus the timing of that and of smaller cases. */
 static void big_leaf(struct xw_env *e, uint32_t slot, uint32_t n, uint32_t *ns_out)
 {
-	struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .daddr = { IP4(10, 0, 0, 2) }, .proto = 6,
-			      .sport = 5555, .dport = 80, .tcp_flags = 2 };
+	struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .daddr = { IP4(10, 0, 0, 2) },
+			      .proto = 6, .sport = 5555, .dport = 80, .tcp_flags = 2 };
 	uint8_t buf[PKT_MAX];
 	struct pkt_layout lay;
 	struct hand h;
@@ -269,8 +272,9 @@ static void test_big_leaf(void **state)
 static void test_tree_and_side(void **state)
 {
 	struct xw_env *e = *state;
-	struct pkt_spec s = { .v6 = true, .saddr = { 0xfe800000, 0, 0, 1 }, .daddr = { 0xff020000, 0, 0, 1 },
-			      .proto = 17, .sport = 546, .dport = 547 };
+	struct pkt_spec s = { .v6 = true, .saddr = { 0xfe800000, 0, 0, 1 },
+			      .daddr = { 0xff020000, 0, 0, 1 }, .proto = 17, .sport = 546,
+			      .dport = 547 };
 	struct xw_crule tree_acc = crule_any(10, 1, XW_ACT_ACCEPT), side;
 	struct xw_crule tree_cnt = crule_any(5, 2, XW_ACT_COUNT);
 	uint32_t ri[2], tomb = 1;
@@ -337,11 +341,13 @@ static void make_crules(struct xw_crule *c, uint32_t n)
 		r.flags = XW_RF_V4;
 		if (kind < 8) {
 			r.slen = 16 + rnd() % 17;
-			r.saddr[0] = (IP4(10, 0, 0, 0) | (rnd() & 0xffffff)) & (0xffffffffu << (32 - r.slen));
+			r.saddr[0] = (IP4(10, 0, 0, 0) | (rnd() & 0xffffff)) &
+				     (0xffffffffu << (32 - r.slen));
 		}
 		if (kind < 5) {
 			r.dlen = 24 + rnd() % 9;
-			r.daddr[0] = (IP4(10, 9, 0, 0) | (rnd() & 0xffff)) & (0xffffffffu << (32 - r.dlen));
+			r.daddr[0] = (IP4(10, 9, 0, 0) | (rnd() & 0xffff)) &
+				     (0xffffffffu << (32 - r.dlen));
 		}
 		if (kind % 3) {
 			r.flags |= XW_RF_PROTO | XW_RF_L4;
@@ -369,14 +375,17 @@ static void test_compiled_tree(void **state)
 	print_message("image: %u nodes, %u leaf entries, depth %u, largest leaf %u\n", img.n_nodes,
 		      img.n_leaves, img.depth_max, img.leaf_max);
 	for (uint32_t slot = 0; slot < 2; slot++) {
+		uint32_t policy = slot ? XW_ACT_DROP : XW_ACT_ACCEPT;
+
 		assert_int_equal(xw_env_write_tree(e, slot, &img), 0);
-		assert_int_equal(xw_env_commit(e, slot ? XW_ACT_DROP : XW_ACT_ACCEPT, slot, NULL, 0, NULL, 0), 0);
+		assert_int_equal(xw_env_commit(e, policy, slot, NULL, 0, NULL, 0), 0);
 		for (uint32_t i = 0; i < 3000; i++) {
 			const struct xw_crule *r = &c[rnd() % n];
 			struct pkt_spec s = { .saddr = { r->saddr[0] | (rnd() & 0xff) },
 					      .daddr = { r->daddr[0] | (rnd() & 0x3) },
 					      .proto = rnd() % 2 ? 6 : 17, .sport = 1024,
-					      .dport = (uint16_t)(r->dport_lo + rnd() % 60), .payload = 4 };
+					      .dport = (uint16_t)(r->dport_lo + rnd() % 60),
+					      .payload = 4 };
 			struct xw_match m;
 			struct xw_pkt p;
 			uint32_t len, ret;
@@ -388,8 +397,8 @@ static void test_compiled_tree(void **state)
 			len = pkt_build(&s, buf, &lay);
 			assert_int_equal(xw_env_run(e, buf, len, IFINDEX_LO, &ret), 0);
 			if (ret != (m.verdict == XW_ACT_DROP ? XDP_DROP : XDP_PASS))
-				fail_msg("packet %u: verdict %u, the mirror says %u (rid %u)", i, ret,
-					 m.verdict, m.rid);
+				fail_msg("packet %u: verdict %u, the mirror says %u (rid %u)", i,
+					 ret, m.verdict, m.rid);
 			if (m.rid != XW_RID_NONE) {
 				struct xw_counter before, after;
 
@@ -404,8 +413,8 @@ static void test_compiled_tree(void **state)
 		}
 	}
 	{
-		struct pkt_spec s = { .saddr = { c[7].saddr[0] }, .daddr = { c[7].daddr[0] }, .proto = 6,
-				      .sport = 1024, .dport = c[7].dport_lo };
+		struct pkt_spec s = { .saddr = { c[7].saddr[0] }, .daddr = { c[7].daddr[0] },
+				      .proto = 6, .sport = 1024, .dport = c[7].dport_lo };
 		uint32_t len = pkt_build(&s, buf, &lay), ret;
 
 		assert_int_equal(xw_env_run_repeat(e, buf, len, 200000, &ret, &ns), 0);
@@ -421,8 +430,8 @@ static void test_compiled_tree(void **state)
 static void test_timing_side(void **state)
 {
 	struct xw_env *e = *state;
-	struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .daddr = { IP4(10, 0, 0, 2) }, .proto = 6,
-			      .sport = 5555, .dport = 80, .tcp_flags = 2 };
+	struct pkt_spec s = { .saddr = { IP4(10, 0, 0, 1) }, .daddr = { IP4(10, 0, 0, 2) },
+			      .proto = 6, .sport = 5555, .dport = 80, .tcp_flags = 2 };
 	struct xw_crule c[XW_SIDE_MAX];
 	uint8_t buf[PKT_MAX];
 	struct pkt_layout lay;
