@@ -52,6 +52,10 @@ int xw_bpffs_ensure(const char *pin_root)
 		fprintf(stderr, "xdpwall: pin root too long: %s\n", pin_root);
 		return -ENAMETOOLONG;
 	}
+	/* already on a bpffs (maybe a mount of its own): never mount over its
+	 * parent, that would hide it */
+	if (xw_is_bpffs(pin_root) == 1)
+		return 0;
 	strcpy(parent, pin_root);
 	while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash != parent)
 		*slash = '\0'; /* trailing slashes */

@@ -222,6 +222,28 @@ static void test_bpffs_ensure_mounts(void **state)
 	assert_int_equal(err, 0);
 }
 
+/* A pin root that is a bpffs mount of its own: nothing is mounted over its
+ * parent (which would hide it). */
+static void test_bpffs_ensure_own_mount(void **state)
+{
+	char dir[] = "/tmp/xw-ensure-XXXXXX", root[64];
+	struct statfs st;
+	int err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/xdpwall", dir);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(mount("bpf", root, "bpf", 0, "mode=0700"), 0);
+	err = xw_bpffs_ensure(root);
+	assert_int_equal(statfs(dir, &st), 0);
+	umount2(root, MNT_DETACH);
+	rmdir(root);
+	rmdir(dir);
+	assert_int_equal(err, 0);
+	assert_true(st.f_type != BPF_FS_MAGIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_failure_unpins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maps_open_errors, setup, teardown),
 		cmocka_unit_test(test_bpffs_ensure_mounts),
+		cmocka_unit_test(test_bpffs_ensure_own_mount),
 	};
 
 	if (xw_env_process_init()) {
