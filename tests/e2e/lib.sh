@@ -11,8 +11,9 @@
 # Each test runs in its own mount namespace (re-executed under unshare -m)
 # with its own bpffs mounted at $XW_TMP/bpffs: the pins live there, and libxdp
 # is pointed there too (LIBXDP_BPFFS), so tests can run side by side and a
-# test's pins vanish with it. Network namespaces and veths are named after the
-# test and its pid. Everything is torn down by an EXIT trap, on failure too.
+# test's pins vanish with it; a private bpffs hides the host's /sys/fs/bpf too.
+# Network namespaces and veths are named after the test and its pid.
+# Everything is torn down by an EXIT trap, on failure too.
 #
 # Tools run inside a network namespace with nsenter --net (xw_in), never
 # `ip netns exec`, which remounts /sys and hides the test's mounts.
@@ -65,6 +66,11 @@ xw_init() {
 	trap 'exit 130' INT TERM
 	mkdir -p "$XW_TMP/bpffs" "$XW_TMP/state" "$XW_TMP/run"
 	mount -t bpf bpf "$XW_TMP/bpffs" || xw_fail "cannot mount bpffs at $XW_TMP/bpffs"
+	# A bpffs of our own at /sys/fs/bpf too, so tools that use it by default
+	# (iproute2's ip/tc/xdp dirs, libxdp) never write to the host's.
+	if [ -d /sys/fs/bpf ]; then
+		mount -t bpf bpf /sys/fs/bpf || xw_fail "cannot mount a private bpffs at /sys/fs/bpf"
+	fi
 	: >"$XW_TMP/xdpwall.conf"
 	export XDPWALL_PIN_ROOT=$XW_TMP/bpffs/xdpwall
 	export XDPWALL_STATE_DIR=$XW_TMP/state
