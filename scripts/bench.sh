@@ -208,6 +208,13 @@ add_rule_time() { # into the set now committed
 		ms+=("$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e6 }')")
 	done
 	echo "# $1: fwctl add-rule x3: ${ms[*]} ms (first, second, third)"
+	# the same command checked only (-c): opening the firewall and reading the
+	# persisted ruleset, without the commit; the difference is the commit
+	t0=$(ns_now)
+	"$FWCTL" -c add-rule saddr 198.51.100.9 proto tcp dport 9 drop >/dev/null ||
+		fail "fwctl -c add-rule into $1"
+	t1=$(ns_now)
+	figure "$1.add_rule_check_only_ms" "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e6 }')"
 	figure "$1.add_rule_ms" "${ms[0]}"
 	figure "$1.add_rule3_ms" "$(printf '%s\n' "${ms[@]}" | sort -n | tail -1)"
 }
@@ -251,6 +258,7 @@ for s in "${SETS[@]}"; do
 done
 for fam in v4 v6; do
 	figure "flat_100k_over_1k.$fam" "$(div "$(get "gen_100k.$fam.xdpwall_ns")" "$(get "gen_1k.$fam.xdpwall_ns")")"
+	figure "flat_100k_over_1k.cold.$fam" "$(div "$(get "gen_100k.$fam.cold_xdpwall_ns")" "$(get "gen_1k.$fam.cold_xdpwall_ns")")"
 	figure "flat_100k_over_1k.nomatch.$fam" \
 		"$(div "$(get "gen_100k.$fam.nomatch_xdpwall_ns")" "$(get "gen_1k.$fam.nomatch_xdpwall_ns")")"
 done
@@ -306,13 +314,18 @@ for s in "${SETS[@]}"; do
 	case $name in gen_*) continue ;; esac
 	for fam in v4 v6; do
 		target "$name $fam: xdpwall / xdp-filter (trace)" "$(get "$name.$fam.ratio_xdpfilter")" 2.5
+		target "$name $fam: xdpwall / xdp-filter (cold)" "$(get "$name.$fam.cold_ratio_xdpfilter")" 2.5
 	done
 done
 target "flat: gen 100k / gen 1k (v4 trace)" "$(get flat_100k_over_1k.v4)" 1.25
 target "flat: gen 100k / gen 1k (v6 trace)" "$(get flat_100k_over_1k.v6)" 1.25
+target "flat: gen 100k / gen 1k (v4 cold)" "$(get flat_100k_over_1k.cold.v4)" 1.25
+target "flat: gen 100k / gen 1k (v6 cold)" "$(get flat_100k_over_1k.cold.v6)" 1.25
 target "fwctl apply -f 10k rules (s)" "$(get gen_10k.v4.apply_s)" 0.2
 target "fwctl apply -f 100k rules (s)" "$(get gen_100k.v4.apply_s)" 2
 target "fwctl add-rule into 100k (ms, first)" "$(get gen_100k.add_rule_ms)" 50
+echo "  (add-rule -c, same command without the commit: $(get gen_100k.add_rule_check_only_ms) ms;" \
+	"persisted ruleset read by every command: $(get gen_100k.v4.state_bytes) bytes)"
 mem=$(get gen_100k.v4.memlock_bytes)
 [ "$mem" != - ] && mem=$(awk -v b="$mem" 'BEGIN { printf "%.1f", b / 1048576 }')
 target "map memory for 100k rules (MiB)" "$mem" 64

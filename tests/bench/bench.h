@@ -106,6 +106,15 @@ int xdpfilter_open(struct xdpfilter **xf, const char *obj_path, const char *pin_
 int xdpfilter_prog_fd(const struct xdpfilter *xf);
 void xdpfilter_close(struct xdpfilter *xf);
 
+/* ---- the live tree (tree.c) ---- */
+struct tree_stats {
+	uint64_t nodes, leaves, leaf_entries, rules, bytes;
+	uint32_t depth_max, leaf_max, side_rules;
+};
+
+/* Walk every tree of one family in the tree slot that is live under pin_root. */
+int live_tree_stats(const char *pin_root, bool v6, struct tree_stats *st);
+
 /* ---- output ---- */
 __attribute__((format(printf, 2, 3)))
 void figure(const char *name, const char *fmt, ...);

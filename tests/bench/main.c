@@ -384,45 +384,25 @@ static int replay_measure(struct replay *rp)
 	return bad ? -EDOM : 0;
 }
 
-/* The tree the commit built, rebuilt here the same way (pure compiler) for its figures. */
-static int tree_figures(const struct replay *rp, const struct xw_ruleset *rs)
+/* The tree the replay walked, read back from the maps. */
+static int tree_figures(const struct replay *rp, const char *pin_root)
 {
-	struct xw_caps caps = { XW_DEF_RULE_CAP, XW_DEF_NODE_CAP, XW_DEF_LEAF_CAP };
-	struct xw_tree_image img = { 0 };
-	struct xw_crule *cr;
-	size_t ncr = 0;
-	double t0;
-	int err;
+	struct tree_stats st;
+	int err = live_tree_stats(pin_root, rp->v6, &st);
 
-	cr = malloc(((size_t)caps.rule_cap + 1) * sizeof(*cr));
-	if (!cr)
-		return -ENOMEM;
-	t0 = now_s();
-	for (size_t i = 0; i < rs->n; i++) {
-		int k = xw_crule_expand(&rs->v[i].rule, (uint32_t)(i + 1) << 4, (uint32_t)i,
-					cr + ncr, caps.rule_cap - ncr);
-
-		if (k < 0) {
-			free(cr);
-			return k;
-		}
-		ncr += (size_t)k;
+	if (err) {
+		fprintf(stderr, "xw-bench: reading the live tree: %s\n", strerror(-err));
+		return err;
 	}
-	err = xw_tree_build(cr, (uint32_t)ncr, &caps, &img);
-	if (!err) {
-		fig(rp, "compile_ms", "%.1f", (now_s() - t0) * 1e3);
-		fig(rp, "tree_nodes", "%.0f", img.n_nodes);
-		fig(rp, "tree_leaf_entries", "%.0f", img.n_leaves);
-		fig(rp, "tree_rules", "%.0f", img.n_rules);
-		fig(rp, "tree_depth_max", "%.0f", img.depth_max);
-		fig(rp, "tree_leaf_max", "%.0f", img.leaf_max);
-		fig(rp, "tree_bytes", "%.0f",
-		    (double)img.n_nodes * sizeof(struct xw_node) + (double)img.n_leaves * 4 +
-			    (double)img.n_rules * sizeof(struct xw_crule));
-	}
-	xw_tree_image_free(&img);
-	free(cr);
-	return err;
+	fig(rp, "tree_nodes", "%.0f", (double)st.nodes);
+	fig(rp, "tree_leaves", "%.0f", (double)st.leaves);
+	fig(rp, "tree_leaf_entries", "%.0f", (double)st.leaf_entries);
+	fig(rp, "tree_rules", "%.0f", (double)st.rules);
+	fig(rp, "tree_depth_max", "%.0f", st.depth_max);
+	fig(rp, "tree_leaf_max", "%.0f", st.leaf_max);
+	fig(rp, "tree_bytes", "%.0f", (double)st.bytes);
+	fig(rp, "side_rules", "%.0f", st.side_rules);
+	return 0;
 }
 
 static int cmd_replay(int argc, char **argv)
@@ -503,7 +483,7 @@ static int cmd_replay(int argc, char **argv)
 	if (!xw_fw_memlock(fw, &mem))
 		fig(&rp, "memlock_bytes", "%.0f", (double)mem);
 	{
-		int e = tree_figures(&rp, rs);
+		int e = tree_figures(&rp, paths.pin_root);
 
 		if (e && !err)
 			err = e;
