@@ -175,6 +175,7 @@ struct box {
 struct builder {
 	uint32_t node_budget, leaf_budget;
 	bool partition;
+	unsigned wide_s, wide_d; /* prefixes shorter than these are wide (partition) */
 	const struct xw_crule *rules; /* sorted by prio */
 	struct box *rbox;             /* each rule's box over the dimensions */
 	struct xw_tree_image *img;
@@ -425,30 +426,58 @@ static int cmp_prio(const void *a, const void *b)
 	return 0;
 }
 
-/* A wide prefix leaves more than half of the family's address bits open. */
-static bool wide(const struct box *rb, unsigned d0, unsigned nwords)
+/* Which prefixes count as wide is relative to the rules at hand: shorter than
+ * the leading bits all their addresses share, plus 16. Over IPv4 that is /16;
+ * over an IPv6 set inside 2001:db8::/32 it is /48. A fixed cut would call every
+ * rule of such an IPv6 set wide, and partition nothing. */
+static unsigned common_bits(const uint32_t *a, const uint32_t *b, unsigned limit)
 {
-	unsigned open = 0;
+	unsigned n = 0;
 
-	for (unsigned i = 0; i < nwords; i++) {
-		uint32_t span = rb->hi[d0 + i] - rb->lo[d0 + i];
+	for (unsigned i = 0; i < 4 && n < limit; i++) {
+		uint32_t x = a[i] ^ b[i];
 
-		while (span & 1) {
-			open++;
-			span >>= 1;
+		if (x) {
+			n += (unsigned)__builtin_clz(x);
+			break;
 		}
+		n += 32;
 	}
-	return open * 2 > nwords * 32;
+	return n < limit ? n : limit;
 }
 
-static unsigned tree_of(const struct builder *b, uint32_t i, bool v6)
+static void wide_thresholds(struct builder *b, uint16_t other_family)
 {
-	unsigned nwords = v6 ? 4 : 1;
+	const struct xw_crule *s0 = NULL, *d0 = NULL;
+	unsigned sc = 128, dc = 128;
+
+	for (uint32_t i = 0; i < b->img->n_rules; i++) {
+		const struct xw_crule *c = &b->rules[i];
+
+		if (c->flags & other_family)
+			continue;
+		if (c->slen) {
+			if (!s0)
+				s0 = c;
+			sc = common_bits(s0->saddr, c->saddr, sc < c->slen ? sc : c->slen);
+		}
+		if (c->dlen) {
+			if (!d0)
+				d0 = c;
+			dc = common_bits(d0->daddr, c->daddr, dc < c->dlen ? dc : c->dlen);
+		}
+	}
+	b->wide_s = s0 ? sc + 16 : 0;
+	b->wide_d = d0 ? dc + 16 : 0;
+}
+
+static unsigned tree_of(const struct builder *b, uint32_t i)
+{
+	const struct xw_crule *c = &b->rules[i];
 
 	if (!b->partition)
 		return 0;
-	return (wide(&b->rbox[i], XW_DIM_SADDR0, nwords) ? 1 : 0) |
-	       (wide(&b->rbox[i], XW_DIM_DADDR0, nwords) ? 2 : 0);
+	return (c->slen < b->wide_s ? 1 : 0) | (c->dlen < b->wide_d ? 2 : 0);
 }
 
 static int build_tree(struct builder *b, bool v6, unsigned tree)
@@ -462,7 +491,7 @@ static int build_tree(struct builder *b, bool v6, unsigned tree)
 	if (!list)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		if (!(b->rules[i].flags & other_family) && tree_of(b, i, v6) == tree)
+		if (!(b->rules[i].flags & other_family) && tree_of(b, i) == tree)
 			list[k++] = i;
 	for (unsigned d = 0; d < XW_DIMS; d++) {
 		r.lo[d] = 0;
@@ -490,6 +519,7 @@ static int build_once(struct builder *b)
 	for (unsigned v6 = 0; v6 < 2; v6++) {
 		b->dims = v6 ? dims_v6 : dims_v4;
 		b->ndims = v6 ? sizeof(dims_v6) : sizeof(dims_v4);
+		wide_thresholds(b, v6 ? XW_RF_V4 : XW_RF_V6);
 		for (unsigned t = 0; t < XW_TREES; t++) {
 			err = build_tree(b, v6, t);
 			if (err)
