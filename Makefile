@@ -99,7 +99,7 @@ $(B)/tests/%.o: tests/%.c $(wildcard tests/*/*.h lib/*.h include/xdpwall/*.h) $(
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(XW_CFLAGS) $(AGENT_CFLAGS) $(TEST_CFLAGS) -Werror=unused-function -Itests -c $< -o $@
 
-$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(filter $(B)/tests/unit/%,$(TESTLIB_OBJ)) $(LIB_A) $(filter-out $(B)/agent/main.o,$(AGENT_OBJ))
+$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(filter $(B)/tests/unit/%,$(TESTLIB_OBJ)) $(filter-out $(B)/agent/main.o,$(AGENT_OBJ)) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS) $(AGENT_LIBS) $(TEST_LIBS)
 
