@@ -33,7 +33,7 @@
 
 #define PACKETS_PER_PASS 1000000u /* trace replay: packets per pass, spread over the headers */
 #define FLOOR_REPEAT     1000000u
-#define PASS_BUDGET_NS   12e9/* 5 passes of xdpwall over a trace, at most (then fewer repeats) */
+#define PASS_BUDGET_NS   12e9 /* 5 passes of xdpwall over a trace, at most (then fewer repeats) */
 #define CAL_BUDGET_S     1.0 /* the check pass (repeat 1); beyond it fewer headers are replayed */
 #define XF_RULE_ADDR     0xc0000201u /* 192.0.2.1: xdp-filter's one `ip` rule, hit by nothing */
 
