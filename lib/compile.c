@@ -176,6 +176,8 @@ struct builder {
 	uint32_t node_budget, leaf_budget;
 	bool partition;
 	unsigned wide_s, wide_d; /* prefixes shorter than these are wide (partition) */
+	uint64_t owed;           /* leaf entries the nodes being built will need at least */
+	bool degraded;           /* a cut was given up to stay within the budgets */
 	const struct xw_crule *rules; /* sorted by prio */
 	struct box *rbox;             /* each rule's box over the dimensions */
 	struct xw_tree_image *img;
@@ -243,7 +245,8 @@ static int make_leaf(struct builder *b, uint32_t node, const uint32_t *list, uin
 	struct xw_tree_image *img = b->img;
 
 	if (img->n_leaves + n > b->leaf_budget)
-		return -ENOSPC;
+		return -ENOSPC; /* cannot happen: the entries were owed within budget */
+	b->owed -= n;
 	memcpy(img->leaves + img->n_leaves, list, n * sizeof(*list));
 	img->nodes[node].base = img->n_leaves;
 	img->nodes[node].info = XW_NODE_LEAF | n;
@@ -342,6 +345,7 @@ static int build_children(struct builder *b, uint32_t node, const uint32_t *list
 	err = alloc_nodes(b, nch, &first);
 	if (err)
 		return err;
+	b->owed += c->sum - n; /* the children owe their copies instead of the n */
 	b->img->nodes[node].base = first;
 	b->img->nodes[node].info = (uint32_t)c->dim << 16 | c->shift << 8 | c->bits;
 
@@ -388,6 +392,7 @@ static int build_children(struct builder *b, uint32_t node, const uint32_t *list
 		    !memcmp(cl_list, buf + prev_off, cn * sizeof(*buf))) {
 			/* same rules, all covering both children whole: same subtree */
 			b->img->nodes[first + j] = b->img->nodes[first + j - 1];
+			b->owed -= cn;
 			continue;
 		}
 		err = build(b, first + j, cl_list, cn, &cr, depth + 1);
@@ -404,17 +409,61 @@ out_free:
 	return err;
 }
 
+/* Shrink the region, in every dimension, to the smallest aligned prefix that
+ * holds all the node's rules there. A packet outside it matches none of them
+ * whatever leaf it reaches (leaves check rules in full), so the cuts can start
+ * at the bits where the rules differ: 2000 rules inside one /8 are cut below
+ * the /8, not given up on because its first 8 bits separate nothing. */
+static void narrow(const struct builder *b, const uint32_t *list, uint32_t n, struct box *r)
+{
+	for (unsigned i = 0; i < b->ndims && n; i++) {
+		unsigned d = b->dims[i];
+		uint32_t lo = UINT32_MAX, hi = 0, x, m;
+
+		for (uint32_t k = 0; k < n; k++) {
+			const struct box *rb = &b->rbox[list[k]];
+			uint32_t l = rb->lo[d] > r->lo[d] ? rb->lo[d] : r->lo[d];
+			uint32_t h = rb->hi[d] < r->hi[d] ? rb->hi[d] : r->hi[d];
+
+			lo = l < lo ? l : lo;
+			hi = h > hi ? h : hi;
+		}
+		x = lo ^ hi;
+		m = x ? (x >= 0x80000000u ? 0xffffffffu : (2u << (31 - __builtin_clz(x))) - 1) : 0;
+		if ((lo & ~m) >= r->lo[d] && (lo | m) <= r->hi[d]) {
+			r->lo[d] = lo & ~m;
+			r->hi[d] = lo | m;
+		}
+	}
+}
+
+/* Would this cut keep the tree within its budgets, counting what the nodes
+ * under construction already owe? */
+static bool cut_fits(const struct builder *b, uint32_t n, const struct cut *c)
+{
+	const struct xw_tree_image *img = b->img;
+
+	return img->n_nodes + (1ull << c->bits) <= b->node_budget &&
+	       img->n_leaves + b->owed - n + c->sum <= b->leaf_budget;
+}
+
 static int build(struct builder *b, uint32_t node, const uint32_t *list, uint32_t n,
-		 const struct box *r, unsigned depth)
+		 const struct box *rin, unsigned depth)
 {
 	struct cut c = { 0 };
+	struct box r = *rin;
 
 	if (depth + 1 > b->img->depth_max)
 		b->img->depth_max = depth + 1;
-	if (n <= XW_BINTH || !b->spfac || depth + 1 >= XW_TREE_DEPTH_MAX ||
-	    !choose_cut(b, list, n, r, &c))
-		return make_leaf(b, node, list, n);
-	return build_children(b, node, list, n, r, &c, depth);
+	if (n > XW_BINTH && b->spfac && depth + 1 < XW_TREE_DEPTH_MAX) {
+		narrow(b, list, n, &r);
+		if (choose_cut(b, list, n, &r, &c)) {
+			if (cut_fits(b, n, &c))
+				return build_children(b, node, list, n, &r, &c, depth);
+			b->degraded = true; /* a bigger leaf: slower, never wrong */
+		}
+	}
+	return make_leaf(b, node, list, n);
 }
 
 static int cmp_prio(const void *a, const void *b)
@@ -516,6 +565,17 @@ static int build_once(struct builder *b)
 	img->n_nodes = 2 * XW_TREES; /* the roots */
 	img->n_leaves = 0;
 	img->depth_max = img->leaf_max = 0;
+	b->degraded = false;
+	/* every root owes its rules from the start, so that the first trees
+	 * cannot use up the leaf entries the later ones need */
+	b->owed = 0;
+	for (unsigned v6 = 0; v6 < 2; v6++) {
+		wide_thresholds(b, v6 ? XW_RF_V4 : XW_RF_V6);
+		for (uint32_t i = 0; i < img->n_rules; i++)
+			b->owed += !(b->rules[i].flags & (v6 ? XW_RF_V4 : XW_RF_V6));
+	}
+	if (b->owed > b->leaf_budget)
+		return -ENOSPC;
 	for (unsigned v6 = 0; v6 < 2; v6++) {
 		b->dims = v6 ? dims_v6 : dims_v4;
 		b->ndims = v6 ? sizeof(dims_v6) : sizeof(dims_v4);
@@ -533,14 +593,15 @@ int xw_tree_build(const struct xw_crule *rules, uint32_t n, const struct xw_caps
 		  struct xw_tree_image *img)
 {
 	/* Tries in order: one tree per family within a budget of a few entries
-	 * per rule; then partitioned trees within the capacities, cutting less
-	 * and less eagerly; spfac 0 makes each root one leaf, which always fits. */
+	 * per rule; if that had to give up cuts, partitioned trees within the
+	 * capacities (kept even if they too gave some up). Every try stays
+	 * within its budget by making bigger leaves, so the last one succeeds. */
 	static const struct {
 		bool partition, budget;
 		unsigned spfac;
 	} tries[] = {
-		{ false, true, 4 }, { true, false, 4 }, { true, false, 2 },
-		{ true, false, 1 }, { true, false, 0 },
+		{ false, true, 4 },
+		{ true, false, 4 },
 	};
 	struct builder b = { 0 };
 	int err = -ENOMEM;
@@ -572,7 +633,7 @@ int xw_tree_build(const struct xw_crule *rules, uint32_t n, const struct xw_caps
 		b.node_budget = tries[i].budget && nb < caps->node_cap ? (uint32_t)nb : caps->node_cap;
 		b.leaf_budget = tries[i].budget && lb < caps->leaf_cap ? (uint32_t)lb : caps->leaf_cap;
 		err = build_once(&b);
-		if (err != -ENOSPC)
+		if (err != -ENOSPC && (err || !b.degraded))
 			break;
 	}
 	if (err)
