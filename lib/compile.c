@@ -31,7 +31,7 @@
 #include "compile.h"
 #include "ruleset.h"
 
-#define XW_BINTH      8u  /* rules in a leaf that stop the cutting */
+#define XW_BINTH      4u  /* rules in a leaf that stop the cutting */
 #define XW_CUT_BITS   8u  /* 2^8 children at most per cut */
 #define XW_CUT_BITS_L 12u /* ... for nodes holding more than XW_BIG rules */
 #define XW_BIG        20000u
