@@ -710,7 +710,8 @@ void xw_image_classify(const struct xw_tree_image *img, const struct xw_side *si
 	for (unsigned t = 0; t < XW_TREES; t++) {
 		struct xw_node nd = img->nodes[XW_ROOT(v6, t)];
 
-		for (unsigned d = 0; d < XW_TREE_DEPTH_MAX && !(nd.info & XW_NODE_LEAF); d++) {
+		/* at most XW_TREE_DEPTH_MAX nodes, the root included, as the program reads */
+		for (unsigned d = 1; d < XW_TREE_DEPTH_MAX && !(nd.info & XW_NODE_LEAF); d++) {
 			unsigned dim = (nd.info >> 16) & 0xff, shift = (nd.info >> 8) & 0xff;
 			unsigned bits = nd.info & 0xff;
 
