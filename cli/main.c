@@ -177,6 +177,11 @@ int fw_open_fail(const struct fwctl *c, int err)
 		return fw_fail(c, FW_EXIT_REJECTED,
 			       "the pins under %s have another layout version; restart xdpwalld",
 			       c->paths.pin_root);
+	if (err == -EBADMSG)
+		return fw_fail(c, FW_EXIT_REJECTED,
+			       "the persisted ruleset in %s is unreadable; the loaded rules stay "
+			       "enforced; move its 'ruleset' and 'delta' aside and apply -f a saved file",
+			       c->paths.state_dir);
 	return fw_fail(c, FW_EXIT_REJECTED, "cannot open the firewall at %s: %s",
 		       c->paths.pin_root, strerror(-err));
 }

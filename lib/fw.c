@@ -481,7 +481,9 @@ int xw_fw_open(struct xw_fw **out, const struct xw_paths *paths, unsigned flags)
 		err = load_delta(fw);
 	if (err) {
 		fprintf(stderr, "cannot read the persisted ruleset in %s: %s\n", paths->state_dir,
-			err == -EPROTO ? "unknown format or corrupt" : strerror(-err));
+			err == -EPROTO || err == -EIO ? "unknown format or damaged" : strerror(-err));
+		if (err == -EPROTO || err == -EIO)
+			err = -EBADMSG; /* not the pins' layout: the files */
 		goto out_lock;
 	}
 	err = check_maps(fw);

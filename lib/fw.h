@@ -13,7 +13,9 @@ struct xw_fw;
 
 /* Open the pins under paths->pin_root and the state under paths->state_dir.
  * Returns 0, -ENOENT when the firewall is not loaded (no pins: exit status 3),
- * -EPROTO when the pins have another layout, or another negative errno.
+ * -EPROTO when the pins have another layout, -EBADMSG when the persisted
+ * ruleset files are unreadable (foreign format, damaged), or another negative
+ * errno.
  * If the maps and the persisted state disagree (fresh pins after a reboot, or a
  * commit interrupted by a crash), the persisted ruleset is what is loaded and
  * xw_fw_needs_restore() says so. */

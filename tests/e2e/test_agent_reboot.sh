@@ -111,4 +111,10 @@ for start in fresh adopt; do
 	grep -qx ready "$XW_TMP/corrupt.log" && xw_fail "$start start on a corrupt state reported ready"
 	[ -z "$(xw_xdp_id "$NS_A" "$VETH_A")" ] || xw_fail "$start start on a corrupt state attached"
 done
+# fwctl on the same damaged state: says so (not "another layout"), exit 1
+[ -e "$XDPWALL_PIN_ROOT/prog" ] || xw_fail "the adopt start left no pins to run fwctl against"
+out=$("$FWCTL" list-rules 2>&1)
+rc=$?
+[ $rc -eq 1 ] || xw_fail "fwctl on a corrupt state: exit $rc, expected 1: $out"
+echo "$out" | grep -q "persisted ruleset in .* is unreadable" || xw_fail "fwctl on a corrupt state: $out"
 xw_pass
