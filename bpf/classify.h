@@ -433,6 +433,13 @@ __noinline int xw_classify(const struct xw_key *key, struct xw_verdict *v, __u64
 	c.rules_base = slot * rule_cap;
 	v6 = !!(key->flags & XW_PKT_V6);
 	for (t = 0; t < XW_TREES; t++) {
+		const struct xw_node *tmin;
+		__u32 k = slot * node_cap + XW_TREE_MIN(v6, t);
+
+		/* no rule of tree t can come before the best match so far */
+		tmin = bpf_map_lookup_elem(&xw_nodes, &k);
+		if (tmin && tmin->base >= c.best_prio)
+			continue;
 		count = xw_walk(&c.key, slot, XW_ROOT(v6, t), &at);
 		if (count)
 			xw_scan_leaf(&c, side, at, count);

@@ -552,6 +552,9 @@ static int build_tree(struct builder *b, bool v6, unsigned tree)
 			if (d != XW_DIM_DADDR0)
 				r.hi[d] = 0;
 	}
+	/* list is in prio order: its first rule has the tree's lowest prio */
+	b->img->nodes[XW_TREE_MIN(v6, tree)].base = k ? b->rules[list[0]].prio : UINT32_MAX;
+	b->img->nodes[XW_TREE_MIN(v6, tree)].info = 0;
 	err = build(b, XW_ROOT(v6, tree), list, k, &r, 0);
 	free(list);
 	return err;
@@ -562,7 +565,7 @@ static int build_once(struct builder *b)
 	struct xw_tree_image *img = b->img;
 	int err;
 
-	img->n_nodes = 2 * XW_TREES; /* the roots */
+	img->n_nodes = XW_FIRST_NODE; /* the roots and the trees' lowest prios */
 	img->n_leaves = 0;
 	img->depth_max = img->leaf_max = 0;
 	b->degraded = false;
@@ -608,7 +611,7 @@ int xw_tree_build(const struct xw_crule *rules, uint32_t n, const struct xw_caps
 
 	memset(img, 0, sizeof(*img));
 	/* Both families may each need every rule in one leaf, in the worst case. */
-	if (n > caps->rule_cap || 2ull * n > caps->leaf_cap || caps->node_cap < 2 * XW_TREES)
+	if (n > caps->rule_cap || 2ull * n > caps->leaf_cap || caps->node_cap < XW_FIRST_NODE)
 		return -ENOSPC;
 	img->rules = malloc(((size_t)n + 1) * sizeof(*img->rules));
 	img->nodes = malloc((size_t)caps->node_cap * sizeof(*img->nodes));
@@ -709,6 +712,9 @@ void xw_image_classify(const struct xw_tree_image *img, const struct xw_side *si
 	memset(m, 0, sizeof(*m));
 	for (unsigned t = 0; t < XW_TREES; t++) {
 		struct xw_node nd = img->nodes[XW_ROOT(v6, t)];
+
+		if (img->nodes[XW_TREE_MIN(v6, t)].base >= best)
+			continue; /* no rule of this tree can come before the best */
 
 		/* at most XW_TREE_DEPTH_MAX nodes, the root included, as the program reads */
 		for (unsigned d = 1; d < XW_TREE_DEPTH_MAX && !(nd.info & XW_NODE_LEAF); d++) {

@@ -181,7 +181,7 @@ int xw_load_and_pin(const char *pin_root, const struct xw_load_opts *opts, int *
 		caps.node_cap = opts->caps.node_cap;
 	if (opts && opts->caps.leaf_cap)
 		caps.leaf_cap = opts->caps.leaf_cap;
-	if (caps.node_cap < 2 * XW_TREES || caps.rule_cap > UINT_MAX / 2 ||
+	if (caps.node_cap < XW_FIRST_NODE || caps.rule_cap > UINT_MAX / 2 ||
 	    caps.node_cap > UINT_MAX / 2 || caps.leaf_cap > UINT_MAX / 2 || !caps.rule_cap ||
 	    !caps.leaf_cap) {
 		fprintf(stderr, "xdpwall: bad capacities rules %u nodes %u leaves %u\n",

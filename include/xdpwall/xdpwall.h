@@ -41,7 +41,7 @@
 
 /* Bumped whenever a map layout or struct below changes incompatibly. The agent
  * refuses to adopt pins whose xw_meta.layout differs. */
-#define XW_LAYOUT_VERSION 1
+#define XW_LAYOUT_VERSION 2
 
 /* ---- limits ---- */
 #define XW_MAX_RULES      131072u /* user rules alive at once; rid space (power of 2) */
@@ -123,6 +123,13 @@ _Static_assert(sizeof(struct xw_node) == 8, "xw_node layout");
  * slot, of IPv6 at XW_ROOT(1, t). */
 #define XW_TREES 4u
 #define XW_ROOT(v6, t) ((v6) * XW_TREES + (t))
+/* The node at XW_TREE_MIN(v6, t) holds, in .base, the lowest prio of any rule in
+ * tree t (info 0; never walked). A packet skips tree t when that prio is not
+ * below the best match found so far: firewall sets put their wide rules late, so
+ * the trees holding them are often skipped. 0 means unknown: never skip. The
+ * builder's own nodes start at XW_FIRST_NODE. */
+#define XW_TREE_MIN(v6, t) (2 * XW_TREES + (v6) * XW_TREES + (t))
+#define XW_FIRST_NODE (4 * XW_TREES)
 
 /* ---- compiled rule: what a leaf scan or side scan checks in full ---- */
 /* xw_crule.flags */

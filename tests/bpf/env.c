@@ -162,6 +162,12 @@ void xw_env_empty_tree(struct xw_env *e, uint32_t slot)
 		n->base = 0;
 		n->info = XW_NODE_LEAF;
 	}
+	for (uint32_t r = 2 * XW_TREES; r < XW_FIRST_NODE; r++) {
+		struct xw_node *n = &e->m.nodes_mm[(size_t)slot * e->m.caps.node_cap + r];
+
+		n->base = 0; /* lowest prio unknown: never skip the tree */
+		n->info = 0;
+	}
 }
 
 int xw_env_set_ifname(struct xw_env *e, uint32_t ifindex, const char *name)

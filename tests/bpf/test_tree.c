@@ -58,7 +58,7 @@ static void hand_init(struct hand *h, struct xw_env *e, uint32_t slot)
 {
 	h->e = e;
 	h->slot = slot;
-	h->nnodes = 2 * XW_TREES;
+	h->nnodes = XW_FIRST_NODE;
 	h->nleaves = 0;
 	h->nrules = 0;
 	xw_env_empty_tree(e, slot);
