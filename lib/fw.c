@@ -624,8 +624,7 @@ out:
 	return ret;
 }
 
-static struct xw_side *side_new(const struct xw_fw *fw, const struct xw_ruleset *next,
-				uint32_t tree_slot)
+static struct xw_side *side_new(const struct xw_ruleset *next, uint32_t tree_slot)
 {
 	struct xw_side *s = calloc(1, sizeof(*s));
 
@@ -635,7 +634,6 @@ static struct xw_side *side_new(const struct xw_fw *fw, const struct xw_ruleset 
 	s->tree_slot = tree_slot;
 	s->policy = next->policy == XW_ACT_DROP ? XW_ACT_DROP : XW_ACT_ACCEPT;
 	s->activated_ns = boottime_ns();
-	(void)fw;
 	return s;
 }
 
@@ -859,7 +857,7 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 		e->in_tree = 0;
 	}
 
-	side = side_new(fw, next, fw->tree_slot);
+	side = side_new(next, fw->tree_slot);
 	if (!side) {
 		ret = -ENOMEM;
 		goto out;
@@ -993,7 +991,7 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 	       (size_t)img.n_leaves * sizeof(*img.leaves));
 	memcpy(fw->maps.rules_mm + (size_t)tslot * caps.rule_cap, img.rules,
 	       (size_t)img.n_rules * sizeof(*img.rules));
-	side = side_new(fw, next, tslot);
+	side = side_new(next, tslot);
 	if (!side) {
 		ret = -ENOMEM;
 		goto out;
