@@ -84,15 +84,22 @@ static __always_inline int xw_prefix_match(const __u32 *w, const __u32 *a, __u64
 }
 
 /*
- * The interface name test, looked up lazily (once per packet) in xw_ifnames.
+ * The interface name test: the packet's interface name, looked up lazily (once
+ * per packet) in xw_ifnames, against the rule's in xw_iifs[rid].
  * Global, like xw_remember(): rare, and inlined its per-packet state multiplied
  * the verifier's states ("BPF program is too large. Processed 1000001 insn").
  */
 __noinline int xw_iif_match(struct xw_cls *c, const struct xw_crule *r)
 {
+	const struct xw_ifname *want;
+	__u32 rid;
 	int i;
 
 	if (!c || !r)
+		return 0;
+	rid = r->rid & (XW_MAX_RULES - 1);
+	want = bpf_map_lookup_elem(&xw_iifs, &rid);
+	if (!want)
 		return 0;
 	if (c->iif_state == 0) {
 		struct xw_ifname *n = bpf_map_lookup_elem(&xw_ifnames, &c->key.ifindex);
@@ -105,9 +112,9 @@ __noinline int xw_iif_match(struct xw_cls *c, const struct xw_crule *r)
 	}
 	if (c->iif_state != 1)
 		return 0;
-	/* strncmp(r->iif, c->iif, XW_IFNAMSIZ) == 0 */
+	/* strncmp(want->name, c->iif, XW_IFNAMSIZ) == 0 */
 	for (i = 0; i < XW_IFNAMSIZ; i++) {
-		char a = r->iif[i];
+		char a = want->name[i];
 
 		if (a != c->iif[i])
 			return 0;

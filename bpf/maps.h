@@ -88,6 +88,15 @@ struct {
 	__type(value, struct xw_ifname);
 } xw_ifnames SEC(".maps");
 
+/* rid -> the interface name an 'iif' rule matches (written before the commit
+ * that makes the rule live; a rid's rule never changes while it lives). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XW_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct xw_ifname);
+} xw_iifs SEC(".maps");
+
 /* [0]: layout version and capacities, written once by the loader. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -91,10 +91,8 @@ int xw_crule_expand(const struct xw_rule *r, uint32_t prio, uint32_t rid, struct
 		base.flags |= XW_RF_VLAN;
 		base.vlan = r->vlan;
 	}
-	if (r->fields & XW_F_IIF) {
-		base.flags |= XW_RF_IIF;
-		strncpy(base.iif, r->iif, sizeof(base.iif));
-	}
+	if (r->fields & XW_F_IIF)
+		base.flags |= XW_RF_IIF; /* the name goes to xw_iifs[rid] */
 	if (r->fields & (XW_F_SPORT | XW_F_DPORT | XW_F_TCPFLAGS | XW_F_ICMPTYPE | XW_F_ICMPCODE))
 		base.flags |= XW_RF_L4;
 	if (r->fields & XW_F_TCPFLAGS) {
@@ -133,7 +131,7 @@ int xw_crule_expand(const struct xw_rule *r, uint32_t prio, uint32_t rid, struct
 	return (int)n;
 }
 
-bool xw_crule_match(const struct xw_crule *c, const struct xw_pkt *p)
+bool xw_crule_match(const struct xw_crule *c, const char *rule_iif, const struct xw_pkt *p)
 {
 	const struct xw_key *k = &p->key;
 
@@ -161,7 +159,7 @@ bool xw_crule_match(const struct xw_crule *c, const struct xw_pkt *p)
 	}
 	if ((c->flags & XW_RF_VLAN) && (!(k->flags & XW_PKT_VLAN) || k->vlan != c->vlan))
 		return false;
-	if ((c->flags & XW_RF_IIF) && strncmp(c->iif, p->iif, XW_IFNAMSIZ) != 0)
+	if ((c->flags & XW_RF_IIF) && (!rule_iif || strncmp(rule_iif, p->iif, XW_IFNAMSIZ) != 0))
 		return false;
 	return true;
 }
@@ -688,11 +686,13 @@ static void note_count(const struct xw_crule *c, struct xw_match *m, uint32_t *c
 	m->counted[i] = c->rid;
 }
 
-static void consider(const struct xw_crule *c, const struct xw_side *side, const struct xw_pkt *p,
-		     uint32_t *best, const struct xw_crule **win, struct xw_match *m,
-		     uint32_t *cprio)
+static void consider(const struct xw_crule *c, const struct xw_side *side,
+		     const struct xw_ifname *iifs, const struct xw_pkt *p, uint32_t *best,
+		     const struct xw_crule **win, struct xw_match *m, uint32_t *cprio)
 {
-	if (c->prio >= *best || !xw_crule_match(c, p) || tombstoned(side, c->rid))
+	const char *iif = iifs ? iifs[c->rid & (XW_MAX_RULES - 1)].name : NULL;
+
+	if (c->prio >= *best || !xw_crule_match(c, iif, p) || tombstoned(side, c->rid))
 		return;
 	if (c->action == XW_ACT_COUNT) {
 		note_count(c, m, cprio);
@@ -703,7 +703,8 @@ static void consider(const struct xw_crule *c, const struct xw_side *side, const
 }
 
 void xw_image_classify(const struct xw_tree_image *img, const struct xw_side *side,
-		       const struct xw_pkt *p, struct xw_match *m)
+		       const struct xw_ifname *iifs, const struct xw_pkt *p,
+		       struct xw_match *m)
 {
 	uint32_t best = 0xffffffffu, cprio[XW_COUNT_MAX + 1], k = 0;
 	const struct xw_crule *win = NULL;
@@ -730,11 +731,11 @@ void xw_image_classify(const struct xw_tree_image *img, const struct xw_side *si
 
 			if (c->prio >= best)
 				break;
-			consider(c, side, p, &best, &win, m, cprio);
+			consider(c, side, iifs, p, &best, &win, m, cprio);
 		}
 	}
 	for (uint32_t i = 0; i < side->nside && i < XW_SIDE_MAX; i++)
-		consider(&side->side[i], side, p, &best, &win, m, cprio);
+		consider(&side->side[i], side, iifs, p, &best, &win, m, cprio);
 
 	/* only the count rules before the winner count */
 	for (unsigned i = 0; i < m->ncounted; i++)

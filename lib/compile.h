@@ -35,9 +35,10 @@ int xw_tree_build(const struct xw_crule *rules, uint32_t n, const struct xw_caps
 		  struct xw_tree_image *img);
 void xw_tree_image_free(struct xw_tree_image *img);
 
-/* Does compiled rule c match the packet? (iif compared by name.) The XDP
- * program implements the same predicate. */
-bool xw_crule_match(const struct xw_crule *c, const struct xw_pkt *p);
+/* Does compiled rule c match the packet? An XW_RF_IIF rule's interface name is
+ * not in the compiled rule (the program reads it from xw_iifs[rid]): rule_iif
+ * is that name. The XDP program implements the same predicate. */
+bool xw_crule_match(const struct xw_crule *c, const char *rule_iif, const struct xw_pkt *p);
 
 struct xw_match {
 	uint8_t verdict;  /* XW_ACT_ACCEPT / XW_ACT_DROP */
@@ -46,8 +47,11 @@ struct xw_match {
 	uint32_t counted[XW_COUNT_MAX];
 };
 
-/* User-space mirror of the XDP classifier over an image and a side slot. */
+/* User-space mirror of the XDP classifier over an image and a side slot.
+ * iifs[rid] (XW_MAX_RULES entries, as the map xw_iifs) names the interface of
+ * each XW_RF_IIF rule; NULL if there are none. */
 void xw_image_classify(const struct xw_tree_image *img, const struct xw_side *side,
-		       const struct xw_pkt *p, struct xw_match *m);
+		       const struct xw_ifname *iifs, const struct xw_pkt *p,
+		       struct xw_match *m);
 
 #endif

@@ -600,6 +600,18 @@ static int assign_rids(struct xw_fw *fw, struct xw_ruleset *next, const uint64_t
 		}
 		tomb_set(used, rid);
 		next->v[i].rid = rid;
+		if (next->v[i].rule.fields & XW_F_IIF) {
+			/* the name an iif rule matches: in place before any commit uses rid */
+			struct xw_ifname name = { 0 };
+
+			memcpy(name.name, next->v[i].rule.iif, sizeof(name.name) - 1);
+			if (bpf_map_update_elem(fw->maps.iifs, &rid, &name, BPF_ANY)) {
+				ret = -errno;
+				snprintf(err->msg, sizeof(err->msg), "cannot write rule %u's interface: %s",
+					 rid, strerror(errno));
+				goto out;
+			}
+		}
 		if (rid < fw->rid_hwm) {
 			if (!zero) {
 				zero = calloc((size_t)fw->maps.ncpus, sizeof(*zero));
@@ -1231,7 +1243,8 @@ int xw_fw_memlock(const struct xw_fw *fw, uint64_t *bytes)
 {
 	const int fds[] = { fw->maps.active,   fw->maps.side,  fw->maps.nodes,
 			    fw->maps.leaves,   fw->maps.rules, fw->maps.counters,
-			    fw->maps.stats,    fw->maps.ifnames, fw->maps.meta };
+			    fw->maps.stats,    fw->maps.ifnames, fw->maps.meta,
+			    fw->maps.iifs };
 
 	*bytes = 0;
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)

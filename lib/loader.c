@@ -20,7 +20,8 @@
 /* Every pin this project makes, in pinning order. */
 static const char *const xw_pin_names[] = {
 	XW_MAP_ACTIVE, XW_MAP_SIDE,  XW_MAP_NODES,   XW_MAP_LEAVES, XW_MAP_RULES,
-	XW_MAP_COUNTERS, XW_MAP_STATS, XW_MAP_IFNAMES, XW_MAP_META,   XW_PROG_PIN,
+	XW_MAP_COUNTERS, XW_MAP_STATS, XW_MAP_IFNAMES, XW_MAP_META,   XW_MAP_IIFS,
+	XW_PROG_PIN,
 };
 #define XW_NPINS (sizeof(xw_pin_names) / sizeof(xw_pin_names[0]))
 
@@ -152,6 +153,7 @@ static struct bpf_map *xw_skel_map(struct xdpwall_bpf *skel, size_t i)
 		skel->maps.xw_active,   skel->maps.xw_side,  skel->maps.xw_nodes,
 		skel->maps.xw_leaves,   skel->maps.xw_rules, skel->maps.xw_counters,
 		skel->maps.xw_stats,    skel->maps.xw_ifnames, skel->maps.xw_meta,
+		skel->maps.xw_iifs,
 	};
 
 	return i < sizeof(maps) / sizeof(maps[0]) ? maps[i] : NULL;

@@ -29,6 +29,7 @@ static const struct xw_map_spec xw_specs[] = {
 	XW_SPEC(XW_MAP_STATS, stats, sizeof(struct xw_counter)),
 	XW_SPEC(XW_MAP_IFNAMES, ifnames, sizeof(struct xw_ifname)),
 	XW_SPEC(XW_MAP_META, meta, sizeof(struct xw_meta)),
+	XW_SPEC(XW_MAP_IIFS, iifs, sizeof(struct xw_ifname)),
 };
 #define XW_NSPECS (sizeof(xw_specs) / sizeof(xw_specs[0]))
 
@@ -85,6 +86,9 @@ int xw_maps_open(struct xw_maps *m, const char *pin_root)
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err = -errno;
+			/* some pins there, not this one: pins of another layout */
+			if (err == -ENOENT && i > 0)
+				err = -EPROTO;
 			goto out_close;
 		}
 		*xw_fd_at(m, i) = fd;

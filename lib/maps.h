@@ -7,7 +7,7 @@
 #include <xdpwall/xdpwall.h>
 
 struct xw_maps {
-	int active, side, nodes, leaves, rules, counters, stats, ifnames, meta;
+	int active, side, nodes, leaves, rules, counters, stats, ifnames, meta, iifs;
 	struct xw_meta caps;       /* xw_meta[0]: layout and per-slot capacities */
 	struct xw_node *nodes_mm;  /* 2 * caps.node_cap entries, mmap'ed */
 	__u32 *leaves_mm;          /* 2 * caps.leaf_cap */

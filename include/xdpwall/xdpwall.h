@@ -35,13 +35,14 @@
 #define XW_MAP_COUNTERS "xw_counters"
 #define XW_MAP_STATS    "xw_stats"
 #define XW_MAP_IFNAMES  "xw_ifnames"
+#define XW_MAP_IIFS     "xw_iifs"
 #define XW_MAP_META     "xw_meta"
 #define XW_PROG_NAME    "xdpwall_main"
 #define XW_PROG_PIN     "prog"
 
 /* Bumped whenever a map layout or struct below changes incompatibly. The agent
  * refuses to adopt pins whose xw_meta.layout differs. */
-#define XW_LAYOUT_VERSION 2
+#define XW_LAYOUT_VERSION 3
 
 /* ---- limits ---- */
 #define XW_MAX_RULES      131072u /* user rules alive at once; rid space (power of 2) */
@@ -146,17 +147,18 @@ struct xw_crule {
 	__u16 sport_lo, sport_hi; /* ICMP: type range */
 	__u16 dport_lo, dport_hi; /* ICMP: code range */
 	__u32 prio;               /* lower value = earlier rule */
-	__u32 rid;                /* rule id: index of xw_counters and the tombstones */
-	char iif[XW_IFNAMSIZ];    /* if XW_RF_IIF */
+	__u32 rid;                /* rule id: index of xw_counters, xw_iifs and the tombstones */
 	__u16 vlan;
 	__u16 flags;              /* XW_RF_* */
 	__u8 slen, dlen;          /* prefix lengths over the 128-bit words (v4: 0..32) */
 	__u8 proto;
 	__u8 tcp_flags, tcp_mask; /* (pkt.tcp_flags & mask) == flags */
 	__u8 action;              /* enum xw_action */
-	__u8 pad[4];
+	__u8 pad[6];
 };
-_Static_assert(sizeof(struct xw_crule) == 80, "xw_crule layout");
+/* One cache line a rule: the interface name of an XW_RF_IIF rule lives in
+ * xw_iifs[rid], read only for such rules. */
+_Static_assert(sizeof(struct xw_crule) == 64, "xw_crule layout");
 
 /* ---- side slot: the small, frequently rewritten part of a generation ---- */
 struct xw_side {
@@ -169,7 +171,7 @@ struct xw_side {
 	struct xw_crule side[XW_SIDE_MAX]; /* ascending prio */
 	__u64 tomb[XW_MAX_RULES / 64];     /* rids deleted since the tree was built */
 };
-_Static_assert(sizeof(struct xw_side) == 32 + 64 * 80 + 16384, "xw_side layout");
+_Static_assert(sizeof(struct xw_side) == 32 + 64 * 64 + 16384, "xw_side layout");
 
 /* ---- counters ---- */
 struct xw_counter {

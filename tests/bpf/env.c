@@ -170,6 +170,17 @@ void xw_env_empty_tree(struct xw_env *e, uint32_t slot)
 	}
 }
 
+int xw_env_set_iif(struct xw_env *e, uint32_t rid, const char *name)
+{
+	struct xw_ifname n;
+
+	memset(&n, 0, sizeof(n));
+	strncpy(n.name, name, sizeof(n.name) - 1);
+	if (bpf_map_update_elem(e->m.iifs, &rid, &n, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int xw_env_set_ifname(struct xw_env *e, uint32_t ifindex, const char *name)
 {
 	struct xw_ifname n;

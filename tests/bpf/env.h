@@ -43,6 +43,8 @@ int xw_env_write_tree(struct xw_env *e, uint32_t slot, const struct xw_tree_imag
 void xw_env_empty_tree(struct xw_env *e, uint32_t slot);
 
 int xw_env_set_ifname(struct xw_env *e, uint32_t ifindex, const char *name);
+/* The interface name an XW_RF_IIF rule with this rid matches (xw_iifs[rid]). */
+int xw_env_set_iif(struct xw_env *e, uint32_t rid, const char *name);
 
 /* Run one frame. ifindex 0: no ingress interface. The kernel refuses frames
  * shorter than an Ethernet header (-EINVAL; with XDP metadata in front too,

@@ -415,6 +415,8 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 		bool dead = !to_side && ntomb < 256 && chance(3);
 
 		assert_true(n > 0);
+		if (d->rules[i].fields & XW_F_IIF) /* the name lives in xw_iifs[rid] */
+			assert_int_equal(xw_env_set_iif(e, i, d->rules[i].iif), 0);
 		if (to_side) {
 			memcpy(side + nside, tmp, (size_t)n * sizeof(*tmp));
 			nside += (uint32_t)n;

@@ -392,7 +392,7 @@ static void test_compiled_tree(void **state)
 
 			memset(&p, 0, sizeof(p));
 			pkt_key(&s, IFINDEX_LO, &p.key);
-			xw_image_classify(&img, e->side, &p, &m);
+			xw_image_classify(&img, e->side, NULL, &p, &m);
 			assert_int_equal(xw_env_clear_counters(e, 0), 0);
 			len = pkt_build(&s, buf, &lay);
 			assert_int_equal(xw_env_run(e, buf, len, IFINDEX_LO, &ret), 0);

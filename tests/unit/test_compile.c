@@ -33,6 +33,9 @@ static const struct xw_caps big_caps = {
 static const uint32_t pool4[] = { 0x0a000000, 0x0a010000, 0x0a010200, 0xc0a80000, 0xc0a80101 };
 static const uint8_t protos[] = { 6, 17, 1, 58, 47 };
 
+/* xw_iifs as the program sees it: the interface of each iif rule, by rid */
+static struct xw_ifname iifs[XW_MAX_RULES];
+
 static void random_crule(struct xw_crule *c, uint32_t prio, uint32_t rid)
 {
 	memset(c, 0, sizeof(*c));
@@ -75,7 +78,7 @@ static void random_crule(struct xw_crule *c, uint32_t prio, uint32_t rid)
 	}
 	if (rnd() % 10 == 0) {
 		c->flags |= XW_RF_IIF;
-		strcpy(c->iif, rnd() % 2 ? "eth0" : "eth1");
+		strcpy(iifs[rid].name, rnd() % 2 ? "eth0" : "eth1");
 	}
 }
 
@@ -117,7 +120,7 @@ static void linear(const struct xw_crule *c, uint32_t n, const struct xw_side *s
 
 		if ((side->tomb[rid / 64] >> (rid % 64)) & 1)
 			continue;
-		if (!xw_crule_match(&c[i], p))
+		if (!xw_crule_match(&c[i], iifs[rid].name, p))
 			continue;
 		if (c[i].action == XW_ACT_COUNT) {
 			if (m->ncounted < XW_COUNT_MAX)
@@ -165,7 +168,7 @@ static void check_random(unsigned nrules, unsigned npkts, unsigned nside, bool t
 		struct xw_match a, b;
 
 		random_pkt(&p);
-		xw_image_classify(&img, side, &p, &a);
+		xw_image_classify(&img, side, iifs, &p, &a);
 		linear(all, nrules + nside, side, &p, &b);
 		if (p.key.flags & XW_PKT_V6 && p.key.flags & XW_PKT_L4 && p.key.w[XW_DIM_PROTO] == 58 &&
 		    p.key.w[XW_DIM_SPORT] >= 133 && p.key.w[XW_DIM_SPORT] <= 137 &&
@@ -213,7 +216,7 @@ static void test_tree_empty(void **state)
 	(void)state;
 	assert_int_equal(xw_tree_build(NULL, 0, &big_caps, &img), 0);
 	random_pkt(&p);
-	xw_image_classify(&img, &side, &p, &m);
+	xw_image_classify(&img, &side, NULL, &p, &m);
 	assert_int_equal(m.rid, XW_RID_NONE);
 	xw_tree_image_free(&img);
 }

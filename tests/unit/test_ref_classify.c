@@ -508,7 +508,7 @@ static void test_compiled_rules_agree(void **state)
 		nc = xw_crule_expand(&r, 0, 0, c, sizeof(c) / sizeof(c[0]));
 		assert_true(nc > 0);
 		for (j = 0; j < (unsigned)nc; j++)
-			comp |= xw_crule_match(&c[j], &p);
+			comp |= xw_crule_match(&c[j], r.iif, &p);
 		ref = xw_ref_match(&r, &p);
 		matched += ref;
 		if (ref != comp) {
