@@ -170,6 +170,27 @@ void xw_env_empty_tree(struct xw_env *e, uint32_t slot)
 	}
 }
 
+int xw_env_state_setup(void **state, const struct xw_caps *caps)
+{
+	static struct xw_env env;
+
+	if (xw_env_setup(&env, caps))
+		return -1;
+	*state = &env;
+	return 0;
+}
+
+int xw_env_test_setup(void **state)
+{
+	return xw_env_state_setup(state, NULL);
+}
+
+int xw_env_test_teardown(void **state)
+{
+	xw_env_teardown(*state);
+	return 0;
+}
+
 int xw_env_set_iif(struct xw_env *e, uint32_t rid, const char *name)
 {
 	struct xw_ifname n;

@@ -30,6 +30,12 @@ int xw_env_process_init(void);
 int xw_env_setup(struct xw_env *e, const struct xw_caps *caps);
 void xw_env_teardown(struct xw_env *e);
 
+/* cmocka fixtures over one process-wide env: *state gets it. */
+int xw_env_state_setup(void **state, const struct xw_caps *caps);
+int xw_env_test_setup(void **state);    /* small test capacities */
+int xw_env_test_teardown(void **state);
+#define XW_ENV_TEST(f) cmocka_unit_test_setup_teardown(f, xw_env_test_setup, xw_env_test_teardown)
+
 /* Make a new live generation: side rules (ascending prio), policy, tree slot
  * and tombstones (rids, ntomb of them), written to the inactive side slot, then
  * one flip of xw_active. */

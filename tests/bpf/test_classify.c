@@ -231,21 +231,6 @@ static const struct frow frows[] = {
 	    .vlan = 4095 }, { .nvlan = 2, .tci = { 4095, 1 }, A6, PUDP(1000, 53) }, NULL, true, NULL },
 };
 
-static int setup(void **state)
-{
-	static struct xw_env env;
-
-	if (xw_env_setup(&env, NULL))
-		return -1;
-	*state = &env;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	xw_env_teardown(*state);
-	return 0;
-}
 
 static void set_ifname(struct xw_env *e, const char *name)
 {
@@ -510,10 +495,10 @@ static void test_counters_accumulate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_side_full_and_flip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counters_accumulate, setup, teardown),
+		XW_ENV_TEST(test_fields),
+		XW_ENV_TEST(test_rules),
+		XW_ENV_TEST(test_side_full_and_flip),
+		XW_ENV_TEST(test_counters_accumulate),
 	};
 
 	if (xw_env_process_init()) {

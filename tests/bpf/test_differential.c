@@ -541,19 +541,9 @@ static void run_ruleset(struct diff *d, uint32_t nrules, uint32_t npackets, uint
 
 static int setup(void **state)
 {
-	static struct xw_env env;
 	struct xw_caps caps = { MAX_CRULES, 1u << 20, 1u << 22 };
 
-	if (xw_env_setup(&env, &caps))
-		return -1;
-	*state = &env;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	xw_env_teardown(*state);
-	return 0;
+	return xw_env_state_setup(state, &caps);
 }
 
 static void test_differential(void **state)
@@ -610,7 +600,7 @@ static void test_differential(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_differential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_differential, setup, xw_env_test_teardown),
 	};
 
 	if (xw_env_process_init()) {

@@ -45,19 +45,9 @@ static int npinned(const char *root)
 
 static int setup(void **state)
 {
-	static struct xw_env env;
 	struct xw_caps caps = { 1000, 100, 3001 };
 
-	if (xw_env_setup(&env, &caps))
-		return -1;
-	*state = &env;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	xw_env_teardown(*state);
-	return 0;
+	return xw_env_state_setup(state, &caps);
 }
 
 /* What a load leaves: every pin, xw_meta, an empty live generation. */
@@ -247,10 +237,10 @@ static void test_bpffs_ensure_own_mount(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_load_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_twice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_failure_unpins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_maps_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_contents, setup, xw_env_test_teardown),
+		cmocka_unit_test_setup_teardown(test_load_twice, setup, xw_env_test_teardown),
+		cmocka_unit_test_setup_teardown(test_load_failure_unpins, setup, xw_env_test_teardown),
+		cmocka_unit_test_setup_teardown(test_maps_open_errors, setup, xw_env_test_teardown),
 		cmocka_unit_test(test_bpffs_ensure_mounts),
 		cmocka_unit_test(test_bpffs_ensure_own_mount),
 	};

@@ -217,21 +217,6 @@ static const struct row rows[] = {
 	  XDP_PASS, XW_STAT_L2_PASS, 0 },
 };
 
-static int setup(void **state)
-{
-	static struct xw_env env;
-
-	if (xw_env_setup(&env, NULL))
-		return -1;
-	*state = &env;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	xw_env_teardown(*state);
-	return 0;
-}
 
 /* Run one frame against a fresh counter state; check verdict, the one stat
  * and the notes, all with the frame's bytes. */
@@ -406,10 +391,10 @@ static void test_truncated_consistent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_verdict_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parsed_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_consistent, setup, teardown),
+		XW_ENV_TEST(test_verdict_table),
+		XW_ENV_TEST(test_parsed_key),
+		XW_ENV_TEST(test_truncated_frames),
+		XW_ENV_TEST(test_truncated_consistent),
 	};
 
 	if (xw_env_process_init()) {

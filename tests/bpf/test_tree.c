@@ -26,21 +26,6 @@
 #define IFINDEX_LO 1
 #define NODE_INNER(dim, shift, bits) ((uint32_t)(dim) << 16 | (uint32_t)(shift) << 8 | (bits))
 
-static int setup(void **state)
-{
-	static struct xw_env env;
-
-	if (xw_env_setup(&env, NULL))
-		return -1;
-	*state = &env;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	xw_env_teardown(*state);
-	return 0;
-}
 
 /* Building a tree slot by hand: nodes, leaves and rules of slot `slot`. */
 struct hand {
@@ -458,12 +443,12 @@ static void test_timing_side(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hand_cuts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depth_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_leaf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_and_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compiled_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timing_side, setup, teardown),
+		XW_ENV_TEST(test_hand_cuts),
+		XW_ENV_TEST(test_depth_bound),
+		XW_ENV_TEST(test_big_leaf),
+		XW_ENV_TEST(test_tree_and_side),
+		XW_ENV_TEST(test_compiled_tree),
+		XW_ENV_TEST(test_timing_side),
 	};
 
 	if (xw_env_process_init()) {
