@@ -565,8 +565,8 @@ static int flip(struct xw_fw *fw, uint32_t side_slot)
 	return 0;
 }
 
-/* Give every entry without a rid one that no live or tombstoned rule uses,
- * and zero its counters if it was ever used before. */
+/* Give every entry without a rid one that no live or tombstoned rule uses
+ * (tomb may be NULL), and zero its counters if it was ever used before. */
 static int assign_rids(struct xw_fw *fw, struct xw_ruleset *next, const uint64_t *tomb,
 		       struct xw_err *err)
 {
@@ -579,7 +579,7 @@ static int assign_rids(struct xw_fw *fw, struct xw_ruleset *next, const uint64_t
 	for (size_t i = 0; i < next->n; i++)
 		if (next->v[i].rid != XW_RID_NONE)
 			tomb_set(used, next->v[i].rid & (XW_MAX_RULES - 1));
-	for (size_t i = 0; i < XW_MAX_RULES / 64; i++)
+	for (size_t i = 0; tomb && i < XW_MAX_RULES / 64; i++)
 		used[i] |= tomb[i];
 	for (size_t i = 0; i < next->n; i++) {
 		uint32_t rid, tries;
@@ -787,6 +787,43 @@ static int expand_into(const struct xw_entry *e, struct xw_crule *out, size_t ro
 	return 0;
 }
 
+/* The last steps of every commit: write the side slot sslot (naming tree slot
+ * tslot), flip to it, persist (snapshot for a full commit, else the delta). If
+ * persisting fails, flip back: a change that is not durable is not made. */
+static int publish(struct xw_fw *fw, const struct xw_ruleset *next, const struct xw_side *side,
+		   uint32_t sslot, uint32_t tslot, bool full, const uint64_t *tomb, uint32_t ntomb,
+		   struct xw_err *err)
+{
+	uint32_t old_s = fw->side_slot, old_t = fw->tree_slot;
+	int ret;
+
+	slots_quiesce(fw);
+	if (bpf_map_update_elem(fw->maps.side, &sslot, side, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot write the generation: %s",
+			 strerror(errno));
+		return ret;
+	}
+	ret = flip(fw, sslot);
+	if (ret) {
+		snprintf(err->msg, sizeof(err->msg), "cannot switch generation: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	fw->side_slot = sslot;
+	fw->tree_slot = tslot;
+	ret = full ? persist_snapshot(fw, next) : persist_delta(fw, next, tomb, ntomb);
+	if (ret) {
+		fw->side_slot = old_s;
+		fw->tree_slot = old_t;
+		flip(fw, old_s);
+		wait_for_readers(); /* the state on disk does not know of this flip */
+		snprintf(err->msg, sizeof(err->msg), "cannot persist the ruleset in %.160s: %s",
+			 fw->paths.state_dir, strerror(-ret));
+	}
+	return ret;
+}
+
 /* Try a small commit. Returns 0 done, 1 if it must be a full commit, <0 error. */
 static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err *err)
 {
@@ -869,6 +906,13 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 		e->in_tree = 0;
 	}
 
+	/* rids first (a fallback to a full commit rewinds the cursor), then
+	 * the side rules, expanded once */
+	ret = assign_rids(fw, next, tomb, err);
+	if (ret == -ENOSPC)
+		ret = 1; /* every free rid is a tombstone: a rebuild frees them */
+	if (ret)
+		goto out;
 	side = side_new(next, fw->tree_slot);
 	if (!side) {
 		ret = -ENOMEM;
@@ -877,13 +921,8 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 	for (size_t i = 0; i < next->n; i++) {
 		if (next->v[i].in_tree)
 			continue;
-		/* rid not known yet for new entries: expand to count, fill rid below */
-		if (nsub >= XW_SIDE_MAX) {
-			ret = 1;
-			goto out;
-		}
-		ret = xw_crule_expand(&next->v[i].rule, next->v[i].prio, 0, side->side + nsub,
-				      XW_SIDE_MAX - nsub);
+		ret = xw_crule_expand(&next->v[i].rule, next->v[i].prio, next->v[i].rid,
+				      side->side + nsub, XW_SIDE_MAX - nsub);
 		if (ret == -ENOSPC) {
 			ret = 1; /* the side rules are full: rebuild */
 			goto out;
@@ -892,53 +931,13 @@ static int commit_small(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err
 			goto out;
 		nsub += (size_t)ret;
 	}
-	ret = assign_rids(fw, next, tomb, err);
-	if (ret == -ENOSPC)
-		ret = 1; /* every free rid is a tombstone: a rebuild frees them */
-	if (ret)
-		goto out;
-	nsub = 0;
-	for (size_t i = 0; i < next->n; i++) {
-		int k;
-
-		if (next->v[i].in_tree)
-			continue;
-		k = xw_crule_expand(&next->v[i].rule, next->v[i].prio, next->v[i].rid,
-				    side->side + nsub, XW_SIDE_MAX - nsub);
-		nsub += (size_t)k;
-	}
 	side->nside = (uint32_t)nsub;
 	memcpy(side->tomb, tomb, sizeof(side->tomb));
 	side->ntomb = ntomb;
 
-	slots_quiesce(fw);
-	if (bpf_map_update_elem(fw->maps.side, &new_slot, side, BPF_ANY)) {
-		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot write the side rules: %s",
-			 strerror(errno));
+	ret = publish(fw, next, side, new_slot, fw->tree_slot, false, tomb, ntomb, err);
+	if (ret)
 		goto out;
-	}
-	ret = flip(fw, new_slot);
-	if (ret) {
-		snprintf(err->msg, sizeof(err->msg), "cannot switch generation: %s",
-			 strerror(-ret));
-		goto out;
-	}
-	{
-		uint32_t old_slot = fw->side_slot;
-
-		fw->side_slot = new_slot;
-		ret = persist_delta(fw, next, tomb, ntomb);
-		if (ret) {
-			/* not durable: put the old generation back, report failure */
-			fw->side_slot = old_slot;
-			flip(fw, old_slot);
-			wait_for_readers(); /* the state on disk does not know of this flip */
-			snprintf(err->msg, sizeof(err->msg), "cannot persist the ruleset in %.160s: %s",
-				 fw->paths.state_dir, strerror(-ret));
-			goto out;
-		}
-	}
 	memcpy(fw->tomb, tomb, sizeof(fw->tomb));
 	fw->ntomb = ntomb;
 	ret = 0;
@@ -960,7 +959,6 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 	struct xw_crule *cr = NULL;
 	struct xw_side *side = NULL;
 	size_t ncr = 0;
-	uint64_t *no_tomb;
 	int ret;
 
 	if (next->n > XW_MAX_RULES) {
@@ -972,14 +970,10 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 		next->v[i].prio = (uint32_t)(i + 1) * XW_PRIO_STEP;
 		next->v[i].in_tree = 1;
 	}
-	no_tomb = calloc(XW_MAX_RULES / 64, sizeof(*no_tomb));
-	if (!no_tomb)
-		return -ENOMEM;
 	if (fw->needs_restore)
 		for (size_t i = 0; i < next->n; i++)
 			next->v[i].rid = XW_RID_NONE;
-	ret = assign_rids(fw, next, no_tomb, err);
-	free(no_tomb);
+	ret = assign_rids(fw, next, NULL, err); /* the new tree has no tombstones */
 	if (ret)
 		return ret;
 	cr = malloc(((size_t)caps.rule_cap + 1) * sizeof(*cr));
@@ -1008,34 +1002,9 @@ static int commit_full(struct xw_fw *fw, struct xw_ruleset *next, struct xw_err 
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (bpf_map_update_elem(fw->maps.side, &sslot, side, BPF_ANY)) {
-		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot write the generation: %s",
-			 strerror(errno));
+	ret = publish(fw, next, side, sslot, tslot, true, NULL, 0, err);
+	if (ret)
 		goto out;
-	}
-	ret = flip(fw, sslot);
-	if (ret) {
-		snprintf(err->msg, sizeof(err->msg), "cannot switch generation: %s",
-			 strerror(-ret));
-		goto out;
-	}
-	{
-		uint32_t old_t = fw->tree_slot, old_s = fw->side_slot;
-
-		fw->tree_slot = tslot;
-		fw->side_slot = sslot;
-		ret = persist_snapshot(fw, next);
-		if (ret) {
-			fw->tree_slot = old_t;
-			fw->side_slot = old_s;
-			flip(fw, old_s);
-			wait_for_readers(); /* the state on disk does not know of this flip */
-			snprintf(err->msg, sizeof(err->msg), "cannot persist the ruleset in %.160s: %s",
-				 fw->paths.state_dir, strerror(-ret));
-			goto out;
-		}
-	}
 	memset(fw->tomb, 0, sizeof(fw->tomb));
 	fw->ntomb = 0;
 	fw->needs_restore = false;
