@@ -570,11 +570,9 @@ static int build_once(struct builder *b)
 	/* every root owes its rules from the start, so that the first trees
 	 * cannot use up the leaf entries the later ones need */
 	b->owed = 0;
-	for (unsigned v6 = 0; v6 < 2; v6++) {
-		wide_thresholds(b, v6 ? XW_RF_V4 : XW_RF_V6);
+	for (unsigned v6 = 0; v6 < 2; v6++)
 		for (uint32_t i = 0; i < img->n_rules; i++)
 			b->owed += !(b->rules[i].flags & (v6 ? XW_RF_V4 : XW_RF_V6));
-	}
 	if (b->owed > b->leaf_budget)
 		return -ENOSPC;
 	for (unsigned v6 = 0; v6 < 2; v6++) {
